@@ -1,0 +1,161 @@
+"""Command line: `legal-aid-bot` / `python -m bot` with run, db migrate, db backup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_application, publish_menus
+from bot.settings import ConfigError, Settings, load_settings
+from bot.storage.database import Database
+from bot.telegram.redaction import install_token_redaction
+
+_LOGGER = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="legal-aid-bot", description="Enterprise Legal Aid Bot for Telegram."
+    )
+    parser.add_argument(
+        "--config", type=Path, help="config folder (default: $LEGAL_AID_CONFIG_DIR or ./config)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook server)")
+    run.add_argument("--webhook", action="store_true", help="receive updates by webhook")
+    run.add_argument("--webhook-url", help="public HTTPS URL for Telegram ([webhook] url)")
+    run.add_argument("--webhook-listen", help="address to listen on ([webhook] listen)")
+    run.add_argument("--webhook-port", type=int, help="port to listen on ([webhook] port)")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_sub.add_parser("migrate", help="apply pending migrations and print the schema version")
+    backup = db_sub.add_parser("backup", help="write a consistent copy of the live database")
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, require_token=args.command == "run")
+    except ConfigError as exc:
+        print(f"legal-aid-bot: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(settings, args))
+        if args.db_command == "migrate":
+            return asyncio.run(_migrate(settings))
+        return asyncio.run(_backup(settings, args.file))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _configure_logging(settings: Settings) -> None:
+    install_token_redaction(settings.token)
+    level = settings.logging.level.upper()
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    if level != "DEBUG":
+        # httpx logs every request URL at INFO: noise, and the token would be in it.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def _open(settings: Settings) -> Database:
+    return await Database.open(
+        settings.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms
+    )
+
+
+async def _migrate(settings: Settings) -> int:
+    db = await _open(settings)
+    try:
+        print(f"{settings.database_path}: schema version {await db.schema_version()}")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _backup(settings: Settings, target: Path) -> int:
+    if not settings.database_path.exists():
+        print(f"legal-aid-bot: no database at {settings.database_path}", file=sys.stderr)
+        return 1
+    db = await Database.open(
+        settings.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms, migrate=False
+    )
+    try:
+        await db.backup(target)
+    finally:
+        await db.close()
+    print(f"backed up {settings.database_path} to {target}")
+    return 0
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    db = await _open(settings)
+    application = build_application(settings, db)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with application:
+            await publish_menus(application)
+            await application.start()
+            updater = application.updater
+            assert updater is not None
+            webhook_url = args.webhook_url or settings.webhook.url
+            if args.webhook or args.webhook_url:
+                if not webhook_url:
+                    print("legal-aid-bot: webhook mode needs --webhook-url", file=sys.stderr)
+                    return 2
+                await updater.start_webhook(
+                    listen=args.webhook_listen or settings.webhook.listen,
+                    port=args.webhook_port or settings.webhook.port,
+                    url_path="telegram",
+                    webhook_url=webhook_url,
+                    secret_token=settings.webhook.secret_token or secrets.token_urlsafe(32),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            else:
+                await updater.start_polling(
+                    timeout=settings.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES
+                )
+            me = application.bot.username
+            _LOGGER.info("Bot @%s is running; press Ctrl+C to stop", me)
+            await stop.wait()
+            await updater.stop()
+            await application.stop()
+    except InvalidToken:
+        print(
+            "legal-aid-bot: the Bot API refused the token (LEGAL_AID_BOT_TOKEN); "
+            "check it with @BotFather",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:
+        print(
+            f"legal-aid-bot: cannot reach the Bot API at {settings.telegram.base_url} ({exc})",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        await db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Ports: what the services need from the outside world, as Protocols the edges implement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.models import DialogState, Enterprise, EnterpriseSource, Language, Registration
+
+
+class Clock(Protocol):
+    """The current time, injected so tests can move it."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware (UTC)."""
+        ...
+
+
+class AccountStore(Protocol):
+    """Telegram accounts the bot has met and their preferences."""
+
+    async def language_of(self, telegram_id: int) -> Language | None:
+        """Return the language the user chose with /language, if any."""
+        ...
+
+    async def set_language(self, telegram_id: int, language: Language) -> None:
+        """Remember the user's chosen language."""
+        ...
+
+
+class DialogStore(Protocol):
+    """Every answered step of a dialog, written before the bot acknowledges it."""
+
+    async def load_dialog(self, name: str, chat_id: int, user_id: int) -> DialogState | None:
+        """Return the stored state of one user's dialog, if any."""
+        ...
+
+    async def save_dialog(self, dialog: DialogState) -> None:
+        """Write the dialog's state and answers (insert or replace)."""
+        ...
+
+    async def delete_dialog(self, name: str, chat_id: int, user_id: int) -> None:
+        """Forget a finished or cancelled dialog."""
+        ...
+
+
+class RegistrationStore(Protocol):
+    """Enterprises and their contact persons."""
+
+    async def enterprise_by_code(self, credit_code: str) -> Enterprise | None:
+        """Return the enterprise with this credit code, if registered or imported."""
+        ...
+
+    async def registration_of(self, telegram_id: int) -> Registration | None:
+        """Return the user's registration (contact and enterprise), if any."""
+        ...
+
+    async def save_registration(
+        self,
+        *,
+        telegram_id: int,
+        credit_code: str,
+        enterprise_name: str,
+        district: str,
+        industry: str,
+        contact_name: str,
+        phone: str,
+        consented_at: datetime,
+        source: EnterpriseSource,
+        dialog: tuple[str, int, int],
+    ) -> Registration:
+        """Create or update the enterprise and the contact, and drop the dialog, atomically."""
+        ...
+
+    async def erase_contact(self, telegram_id: int) -> bool:
+        """Remove the user's name, phone and Telegram link; keep anonymous case records."""
+        ...

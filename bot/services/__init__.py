@@ -1,0 +1,1 @@
+"""Use cases. They depend on domain ports, never on Telegram, SQLite or Jinja."""

@@ -1,0 +1,354 @@
+"""Settings: the only reader of config/ and the environment. Frozen, typed, validated."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.domain.chinese import to_traditional
+from bot.domain.models import Choice, Language
+
+ENV_PREFIX = "LEGAL_AID_"
+TOKEN_ENV = "LEGAL_AID_BOT_TOKEN"
+CONFIG_DIR_ENV = "LEGAL_AID_CONFIG_DIR"
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A bad settings file or value; str() is the one line shown to the operator."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(f"{source}: {key}: {problem}")
+        self.source, self.key, self.problem = source, key, problem
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    poll_timeout: int = 30
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    concurrent_updates: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    url: str = ""
+    listen: str = "0.0.0.0"
+    port: int = 8443
+    secret_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    database: str = "data/legal-aid.db"
+    busy_timeout_ms: int = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class LocaleSettings:
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh-hans"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessSettings:
+    admins: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlaSettings:
+    normal_hours: int = 24
+    urgent_hours: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class DataSettings:
+    districts: str = "districts.toml"
+    industries: str = "industries.toml"
+    categories: str = "categories.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A request category (§3.2) and where its cases are routed."""
+
+    choice: Choice
+    route: str
+    specialty: str | None
+    sla_hours: Mapping[str, int]
+
+
+_SECTIONS: dict[str, type] = {
+    "telegram": TelegramSettings,
+    "webhook": WebhookSettings,
+    "storage": StorageSettings,
+    "locale": LocaleSettings,
+    "access": AccessSettings,
+    "sla": SlaSettings,
+    "data": DataSettings,
+    "logging": LoggingSettings,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot is configured with, loaded once at start."""
+
+    config_dir: Path
+    token: str = field(repr=False)
+    telegram: TelegramSettings
+    webhook: WebhookSettings
+    storage: StorageSettings
+    locale: LocaleSettings
+    access: AccessSettings
+    sla: SlaSettings
+    data: DataSettings
+    logging: LoggingSettings
+    districts: tuple[Choice, ...]
+    industries: tuple[Choice, ...]
+    categories: tuple[Category, ...]
+
+    @property
+    def default_language(self) -> Language:
+        """The fallback language as an enum."""
+        return Language(self.locale.default_language)
+
+    @property
+    def database_path(self) -> Path:
+        """The database file; a relative path is taken from the working directory."""
+        return Path(self.storage.database)
+
+
+def default_config_dir() -> Path:
+    """Find config/: $LEGAL_AID_CONFIG_DIR, ./config, or the one beside the package."""
+    if env := os.environ.get(CONFIG_DIR_ENV):
+        return Path(env)
+    local = Path.cwd() / "config"
+    return local if (local / "settings.toml").is_file() else _PACKAGE_ROOT / "config"
+
+
+def load_settings(
+    config_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_token: bool = True,
+) -> Settings:
+    """Read settings.toml and the data files, apply LEGAL_AID_* overrides, validate everything."""
+    env = os.environ if environ is None else environ
+    config_dir = config_dir or default_config_dir()
+    settings_file = config_dir / "settings.toml"
+    raw = _read_toml(settings_file)
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        table = raw.pop(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(str(settings_file), name, "must be a table")
+        sections[name] = _build_section(name, cls, table, env, str(settings_file))
+    if raw:
+        raise ConfigError(str(settings_file), next(iter(raw)), "unknown section")
+    _check_unknown_env(env)
+    token = env.get(TOKEN_ENV, "").strip()
+    if require_token:
+        _check_token(token)
+    _validate(sections, str(settings_file))
+    data: DataSettings = sections["data"]
+    return Settings(
+        config_dir=config_dir,
+        token=token,
+        districts=_load_choices(config_dir / data.districts, "district"),
+        industries=_load_choices(config_dir / data.industries, "industry"),
+        categories=_load_categories(config_dir / data.categories, sections["sla"]),
+        **sections,
+    )
+
+
+class MissingTokenError(ConfigError):
+    """No bot token in the environment."""
+
+
+def _check_token(token: str) -> None:
+    if not token:
+        raise MissingTokenError(
+            TOKEN_ENV,
+            "missing",
+            "no bot token. Create a bot with @BotFather in Telegram (/newbot), then "
+            f"`export {TOKEN_ENV}=<the token it gives>` and start again",
+        )
+    head, _, tail = token.partition(":")
+    if not head.isdigit() or len(tail) < 20:
+        raise ConfigError(
+            TOKEN_ENV, "format", "does not look like a bot token (expected <digits>:<35 chars>)"
+        )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "-", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "-", f"not valid TOML ({exc})") from None
+
+
+def _build_section(
+    section: str, cls: type, table: dict[str, Any], env: Mapping[str, str], source: str
+) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise ConfigError(source, f"{section}.{key}", "unknown setting")
+        values[key] = _coerce(value, hints[key], source, f"{section}.{key}")
+    for key in fields:
+        env_name = f"{ENV_PREFIX}{section}_{key}".upper()
+        if env_name in env:
+            values[key] = _coerce_env(env[env_name], hints[key], env_name)
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, source: str, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item_type = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(source, key, f"must be a list, got {value!r}")
+        return tuple(_coerce(v, item_type, source, key) for v in value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, float) and isinstance(value, bool):
+        raise ConfigError(source, key, f"must be a number, got {value!r}")
+    if not isinstance(value, hint):
+        raise ConfigError(source, key, f"must be {hint.__name__}, got {value!r}")
+    return value
+
+
+def _coerce_env(raw: str, hint: Any, name: str) -> Any:
+    if typing.get_origin(hint) is tuple:
+        item_type = typing.get_args(hint)[0]
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        return tuple(_coerce_env(p, item_type, name) for p in parts)
+    if isinstance(hint, types.UnionType):  # pragma: no cover - no optional settings yet
+        hint = typing.get_args(hint)[0]
+    if hint is bool:
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError("environment", name, f"must be true or false, got {raw!r}")
+    try:
+        return hint(raw.strip()) if hint is not str else raw
+    except ValueError:
+        raise ConfigError("environment", name, f"must be {hint.__name__}, got {raw!r}") from None
+
+
+def _check_unknown_env(env: Mapping[str, str]) -> None:
+    known = {TOKEN_ENV, CONFIG_DIR_ENV}
+    for section, cls in _SECTIONS.items():
+        known |= {f"{ENV_PREFIX}{section}_{f.name}".upper() for f in dataclasses.fields(cls)}
+    for name in env:
+        if name.startswith(ENV_PREFIX) and name not in known:
+            raise ConfigError("environment", name, "unknown setting (check the spelling)")
+
+
+def _validate(sections: dict[str, Any], source: str) -> None:
+    tg: TelegramSettings = sections["telegram"]
+    for key in ("base_url", "base_file_url"):
+        if not getattr(tg, key).startswith(("http://", "https://")):
+            raise ConfigError(source, f"telegram.{key}", "must start with http:// or https://")
+    if tg.poll_timeout < 0 or tg.connect_timeout <= 0 or tg.read_timeout <= 0:
+        raise ConfigError(source, "telegram", "timeouts must be positive")
+    if tg.concurrent_updates < 1:
+        raise ConfigError(source, "telegram.concurrent_updates", "must be at least 1")
+    locale: LocaleSettings = sections["locale"]
+    try:
+        zoneinfo.ZoneInfo(locale.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            source, "locale.timezone", f"unknown timezone {locale.timezone!r}"
+        ) from None
+    if locale.default_language not in {lang.value for lang in Language}:
+        choices = ", ".join(lang.value for lang in Language)
+        raise ConfigError(source, "locale.default_language", f"must be one of {choices}")
+    level = sections["logging"].level
+    if level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(source, "logging.level", f"unknown level {level!r}")
+    sla: SlaSettings = sections["sla"]
+    if sla.normal_hours <= 0 or sla.urgent_hours <= 0:
+        raise ConfigError(source, "sla", "hours must be positive")
+    if not 1 <= sections["webhook"].port <= 65535:
+        raise ConfigError(source, "webhook.port", "must be 1-65535")
+
+
+def _choice(entry: dict[str, Any], path: Path, key: str) -> Choice:
+    ident = entry.get("id")
+    if not isinstance(ident, str) or not ident:
+        raise ConfigError(str(path), f"{key}.id", "missing or empty")
+    labels: dict[str, str] = {}
+    for lang in (Language.ZH_HANS, Language.EN):
+        label = entry.get(lang.value)
+        if not isinstance(label, str) or not label.strip():
+            raise ConfigError(str(path), f"{key} {ident!r}", f"missing label {lang.value!r}")
+        labels[lang.value] = label
+    hant = entry.get(Language.ZH_HANT.value)
+    labels[Language.ZH_HANT.value] = (
+        hant if isinstance(hant, str) else to_traditional(labels[Language.ZH_HANS.value])
+    )
+    return Choice(ident, labels)
+
+
+def _load_choices(path: Path, key: str) -> tuple[Choice, ...]:
+    entries = _read_toml(path).get(key)
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(str(path), key, f"needs at least one [[{key}]] entry")
+    choices = tuple(_choice(e, path, key) for e in entries)
+    seen: set[str] = set()
+    for c in choices:
+        if c.id in seen:
+            raise ConfigError(str(path), f"{key} {c.id!r}", "duplicate id")
+        seen.add(c.id)
+    return choices
+
+
+def _load_categories(path: Path, sla: SlaSettings) -> tuple[Category, ...]:
+    entries = _read_toml(path).get("category")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(str(path), "category", "needs at least one [[category]] entry")
+    result = []
+    for entry in entries:
+        choice = _choice(entry, path, "category")
+        route = entry.get("route")
+        specialty = entry.get("specialty")
+        if route not in ("liaison", "counsel"):
+            raise ConfigError(
+                str(path), f"category {choice.id!r}.route", "must be liaison or counsel"
+            )
+        if route == "counsel" and not isinstance(specialty, str):
+            raise ConfigError(str(path), f"category {choice.id!r}.specialty", "counsel needs one")
+        hours = entry.get("sla_hours", {})
+        sla_hours = {"normal": sla.normal_hours, "urgent": sla.urgent_hours}
+        for urgency, value in hours.items():
+            if urgency not in sla_hours or not isinstance(value, int) or value <= 0:
+                raise ConfigError(
+                    str(path), f"category {choice.id!r}.sla_hours.{urgency}", "positive hours"
+                )
+            sla_hours[urgency] = value
+        result.append(Category(choice, route, specialty, types.MappingProxyType(sla_hours)))
+    return tuple(result)

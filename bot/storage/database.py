@@ -1,0 +1,151 @@
+"""One class owns SQLite: PRAGMAs, versioned migrations, a single writer, a reader, backups."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+_LOGGER = logging.getLogger(__name__)
+MIGRATIONS_PACKAGE = "bot.storage.migrations"
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Return (version, name, sql) for every numbered migration, in order."""
+    found = []
+    for entry in resources.files(MIGRATIONS_PACKAGE).iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    """A SQLite database in WAL mode: one writer connection behind a lock, one reader."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: Path, *, busy_timeout_ms: int = 5000, migrate: bool = True
+    ) -> Database:
+        """Open (creating when missing) and migrate the database at path."""
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await cls._connect(path, busy_timeout_ms)
+        try:
+            await writer.execute("PRAGMA journal_mode=WAL")
+            if migrate:
+                await _migrate(writer)
+            reader = await cls._connect(path, busy_timeout_ms)
+        except BaseException:
+            await writer.close()
+            raise
+        await reader.execute("PRAGMA query_only=ON")
+        return cls(path, writer, reader)
+
+    @staticmethod
+    async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    async def close(self) -> None:
+        """Close both connections (the WAL is checkpointed by SQLite on last close)."""
+        await self._reader.close()
+        await self._writer.close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a write transaction on the single writer; commit on success, roll back on error."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        """Read one row of committed data."""
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Read all rows of committed data."""
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def schema_version(self) -> int:
+        """Return the highest applied migration."""
+        row = await self.fetchone("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(row[0]) if row else 0
+
+    async def backup(self, target: Path) -> None:
+        """Write a consistent copy of the live database to target (SQLite's online backup)."""
+        await asyncio.to_thread(_prepare_target, target)
+        async with aiosqlite.connect(target) as dest, self._write_lock:
+            await self._writer.backup(dest)
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+        applied = {row[0] for row in await cursor.fetchall()}
+    for version, name, sql in migrations():
+        if version in applied:
+            continue
+        _LOGGER.info("Applying migration %s", name)
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(sql):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) "
+                "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                (version, name),
+            )
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into complete statements (executescript would commit on its own)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement in migration: {buffer[:80]!r}")
+    return statements
+
+
+def _prepare_target(target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""The Telegram edge: handlers, keyboards, callback data, menus, persistence, error handling."""

@@ -1,0 +1,228 @@
+"""Commands outside dialogs: /start /help /language /privacy /deleteme, stray input, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.domain.models import Language
+from bot.telegram import commands
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.common import (
+    answer_query,
+    button,
+    chat_id,
+    clear_buttons,
+    keyboard,
+    language,
+    reply,
+    user_id,
+)
+from bot.telegram.menus import set_chat_menu
+from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
+
+_LOGGER = logging.getLogger(__name__)
+LANGUAGE_PREFIX = "lang"
+ERASE_PREFIX = "erase"
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: welcome; offer registration, or greet a registered owner."""
+    registration = await context.services.registration.registration_of(user_id(update))
+    lang = await language(update, context)
+    label = "view_registration" if registration else "register"
+    markup = keyboard(
+        [
+            [
+                button(
+                    context,
+                    update,
+                    context.services.renderer.label(lang, label),
+                    REGISTRATION_PREFIX,
+                    "start",
+                )
+            ]
+        ]
+    )
+    assert update.effective_user is not None
+    await reply(
+        update,
+        context,
+        "start",
+        markup,
+        name=update.effective_user.first_name,
+        registration=registration,
+    )
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help: the commands of the user's role, described in their language."""
+    lang = await language(update, context)
+    role = await context.role(user_id(update))
+    listed = [
+        {"name": c.name, "description": context.services.renderer.label(lang, f"cmd_{c.name}")}
+        for c in commands.commands_for(role)
+    ]
+    await reply(update, context, "help", commands=listed)
+
+
+async def privacy(update: Update, context: BotContext) -> None:
+    """/privacy: what is stored, why and who sees it."""
+    await reply(update, context, "privacy")
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """/language: offer the three languages."""
+    lang = await language(update, context)
+    labels = context.services.renderer
+    rows = [
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, f"language_{code.name.lower()}"),
+                LANGUAGE_PREFIX,
+                code.value,
+            )
+            for code in Language
+        ]
+    ]
+    await reply(update, context, "language_choose", keyboard(rows))
+
+
+async def set_language(update: Update, context: BotContext) -> None:
+    """A language button: remember it, answer in it, and set the chat's menu in it."""
+    query = update.callback_query
+    assert query is not None
+    callback = context.services.callbacks.decode(user_id(update), query.data)
+    values = {lang.value for lang in Language}
+    if callback is None or callback.prefix != LANGUAGE_PREFIX or callback.arg() not in values:
+        await stale_button(update, context)
+        return
+    chosen = Language(callback.arg())
+    await context.services.store.set_language(user_id(update), chosen)
+    context.forget_language()
+    await answer_query(update)
+    await clear_buttons(update)
+    await reply(update, context, "language_changed")
+    role = await context.role(user_id(update))
+    await set_chat_menu(context.bot, context.services.renderer, chat_id(update), role, chosen)
+
+
+async def deleteme(update: Update, context: BotContext) -> None:
+    """/deleteme: ask for confirmation before erasing personal data."""
+    if await context.services.registration.registration_of(user_id(update)) is None:
+        await reply(update, context, "deleteme_nothing")
+        return
+    lang = await language(update, context)
+    labels = context.services.renderer
+    rows = [
+        [button(context, update, labels.label(lang, "erase_yes"), ERASE_PREFIX, "yes")],
+        [button(context, update, labels.label(lang, "erase_no"), ERASE_PREFIX, "no")],
+    ]
+    await reply(update, context, "deleteme_confirm", keyboard(rows))
+
+
+async def erase_answer(update: Update, context: BotContext) -> None:
+    """The answer to /deleteme's confirmation."""
+    query = update.callback_query
+    assert query is not None
+    callback = context.services.callbacks.decode(user_id(update), query.data)
+    if callback is None or callback.prefix != ERASE_PREFIX or callback.arg() not in ("yes", "no"):
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await clear_buttons(update)
+    if callback.arg() == "no":
+        await reply(update, context, "deleteme_kept")
+        return
+    # Reply in the language the owner used before erasure removes their stored preference.
+    lang = await language(update, context)
+    erased = await context.services.registration.erase(user_id(update))
+    text = context.services.renderer.render("deleteme_done" if erased else "deleteme_nothing", lang)
+    await context.bot.send_message(chat_id(update), text)
+
+
+async def cancel_nothing(update: Update, context: BotContext) -> None:
+    """/cancel outside any dialog."""
+    await reply(update, context, "cancelled", dialog=None, updating=False)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command that does not exist (or not for this role)."""
+    await reply(update, context, "errors/unknown_command")
+
+
+async def other_input(update: Update, context: BotContext) -> None:
+    """Anything else outside a dialog: point to registration or /help."""
+    registration = await context.services.registration.registration_of(user_id(update))
+    markup = None
+    if registration is None:
+        lang = await language(update, context)
+        label = context.services.renderer.label(lang, "register")
+        markup = keyboard([[button(context, update, label, REGISTRATION_PREFIX, "start")]])
+    await reply(
+        update, context, "errors/unknown_input", markup, registered=registration is not None
+    )
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button nobody handles any more (old message, finished dialog, forged data)."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = await language(update, context)
+    await query.answer(
+        context.services.renderer.render("errors/stale_button", lang), show_alert=True
+    )
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log every error with its context; tell the user, in their language, without a trace."""
+    _LOGGER.error(
+        "Error while handling update %s",
+        update.update_id if isinstance(update, Update) else update,
+        exc_info=context.error,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        lang = await language(update, context)
+        text = context.services.renderer.render("errors/internal", lang)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:  # the error reply itself failed (e.g. Telegram is down): logged only
+        _LOGGER.exception("Could not tell the user about the error")
+
+
+def before_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
+    """Handlers that work even in the middle of a dialog (checked before dialogs)."""
+    return [
+        CommandHandler(commands.HELP, help_command),
+        CommandHandler(commands.PRIVACY, privacy),
+        CommandHandler(commands.LANGUAGE, choose_language),
+        CallbackQueryHandler(set_language, pattern=CallbackCodec.pattern(LANGUAGE_PREFIX)),
+    ]
+
+
+def after_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
+    """Handlers for everything no dialog took."""
+    return [
+        CommandHandler(commands.START, start),
+        CommandHandler(commands.DELETEME, deleteme),
+        CommandHandler(commands.CANCEL, cancel_nothing),
+        CallbackQueryHandler(erase_answer, pattern=CallbackCodec.pattern(ERASE_PREFIX)),
+        MessageHandler(filters.COMMAND, unknown_command),
+        CallbackQueryHandler(stale_button),
+        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, other_input),
+    ]

@@ -1,0 +1,47 @@
+"""Command names: one list used for registration, /help and the per-scope command menus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.models import Role
+
+START = "start"
+HELP = "help"
+REGISTER = "register"
+LANGUAGE = "language"
+PRIVACY = "privacy"
+DELETEME = "deleteme"
+CANCEL = "cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command and the roles that may use it; its description is the cmd_<name> label."""
+
+    name: str
+    roles: frozenset[Role]
+
+
+_ALL = frozenset(Role)
+_OWNER = frozenset({Role.OWNER})
+
+COMMANDS: tuple[Command, ...] = (
+    Command(START, _ALL),
+    Command(HELP, _ALL),
+    Command(REGISTER, _OWNER),
+    Command(LANGUAGE, _ALL),
+    Command(PRIVACY, _OWNER),
+    Command(DELETEME, _OWNER),
+    Command(CANCEL, _ALL),
+)
+
+
+def commands_for(role: Role) -> list[Command]:
+    """The commands a role sees in /help and in its menu, in menu order."""
+    return [c for c in COMMANDS if role in c.roles]
+
+
+def allowed(name: str, role: Role) -> bool:
+    """Whether the role may use the command."""
+    return any(c.name == name and role in c.roles for c in COMMANDS)

@@ -1,0 +1,91 @@
+"""Helpers every handler module shares: the user's language, rendering and replying."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from bot.context import BotContext
+from bot.domain.models import Choice, Language
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+async def language(update: Update, context: BotContext) -> Language:
+    """The language to answer this update's user in."""
+    user = update.effective_user
+    if user is None:
+        return context.services.settings.default_language
+    return await context.language(user.id, user.language_code)
+
+
+def user_id(update: Update) -> int:
+    """The id of the user who sent the update (handlers only run for updates with one)."""
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def chat_id(update: Update) -> int:
+    """The id of the chat the update came from."""
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    template: str,
+    markup: Markup = None,
+    **values: Any,
+) -> Message:
+    """Render a template in the user's language and send it to the update's chat."""
+    lang = await language(update, context)
+    text = context.services.renderer.render(template, lang, **values)
+    return await context.bot.send_message(chat_id(update), text, reply_markup=markup)
+
+
+def button(context: BotContext, update: Update, label: str, prefix: str, *args: str) -> Any:
+    """An inline button whose signed callback data only this user can use."""
+    data = context.services.callbacks.encode(user_id(update), prefix, *args)
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of buttons."""
+    return InlineKeyboardMarkup([list(row) for row in rows])
+
+
+def choice_rows(
+    context: BotContext,
+    update: Update,
+    lang: Language,
+    choices: Sequence[Choice],
+    prefix: str,
+    action: str,
+    columns: int = 2,
+) -> list[list[InlineKeyboardButton]]:
+    """Buttons for configured choices, laid out in columns."""
+    buttons = [button(context, update, c.label(lang), prefix, action, c.id) for c in choices]
+    return [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
+
+
+async def answer_query(update: Update) -> None:
+    """Acknowledge a button press so the client stops its spinner."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+async def clear_buttons(update: Update) -> None:
+    """Remove the inline keyboard of the message whose button was pressed."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message) and query.message.reply_markup:
+        await query.edit_message_reply_markup(reply_markup=None)
