@@ -52,7 +52,6 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Clock | None = None,
-    rate_limiter: bool = True,
 ) -> BotApplication:
     """Wire the bot: services, handlers in their groups, persistence, processor, errors."""
     services = build_services(settings, db, clock=clock)
@@ -86,12 +85,13 @@ def build_application(
             connect_timeout=tg.connect_timeout, read_timeout=tg.read_timeout + tg.poll_timeout
         )
     )
-    if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if tg.max_messages_per_second:
+        limiter = AIORateLimiter(overall_max_rate=tg.max_messages_per_second, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
     application.add_handlers(basic.before_dialogs(), group=0)
-    application.add_handler(registration.build(services.callbacks), group=0)
+    application.add_handler(registration.build(), group=0)
     application.add_handlers(basic.after_dialogs(), group=0)
     application.add_error_handler(basic.on_error)
     return application

@@ -65,7 +65,7 @@ class Renderer:
             keep_trailing_newline=False,
         )
 
-    def render(self, name: str, lang: Language, **context: Any) -> str:
+    def render(self, name: str, lang: Language, /, **context: Any) -> str:
         """Render templates/<lang>/<name>.html as Telegram HTML."""
         template = self.env.get_template(f"{lang.value}/{name}.html")
         return template.render(lang=lang.value, **context).strip()

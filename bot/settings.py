@@ -38,6 +38,7 @@ class TelegramSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     concurrent_updates: int = 64
+    max_messages_per_second: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +276,8 @@ def _validate(sections: dict[str, Any], source: str) -> None:
             raise ConfigError(source, f"telegram.{key}", "must start with http:// or https://")
     if tg.poll_timeout < 0 or tg.connect_timeout <= 0 or tg.read_timeout <= 0:
         raise ConfigError(source, "telegram", "timeouts must be positive")
+    if tg.max_messages_per_second < 0:
+        raise ConfigError(source, "telegram.max_messages_per_second", "must be 0 (off) or more")
     if tg.concurrent_updates < 1:
         raise ConfigError(source, "telegram.concurrent_updates", "must be at least 1")
     locale: LocaleSettings = sections["locale"]

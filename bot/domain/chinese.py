@@ -13,8 +13,12 @@ def _converter(config: str) -> opencc.OpenCC:
 
 
 def to_traditional(text: str) -> str:
-    """Convert Simplified Chinese text to Traditional; other text passes unchanged."""
-    return str(_converter("s2t").convert(text))
+    """Convert Simplified Chinese text to Traditional; other text passes unchanged.
+
+    s2tw uses the character forms readers in Taiwan and Hong Kong actually see (為, 裡, 核對)
+    rather than OpenCC's etymological standard (爲, 裏, 覈對), without changing vocabulary.
+    """
+    return str(_converter("s2tw").convert(text))
 
 
 def to_simplified(text: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -198,11 +200,13 @@ async def on_error(update: object, context: BotContext) -> None:
     try:
         lang = await language(update, context)
         text = context.services.renderer.render("errors/internal", lang)
-        if update.callback_query is not None:
-            await update.callback_query.answer()
         await context.bot.send_message(update.effective_chat.id, text)
     except Exception:  # the error reply itself failed (e.g. Telegram is down): logged only
         _LOGGER.exception("Could not tell the user about the error")
+    if update.callback_query is not None:
+        # Stop the button's spinner, unless the handler had answered it already.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
 
 
 def before_dialogs() -> list[BaseHandler[Update, BotContext, None]]:

@@ -45,6 +45,7 @@ async def reply(
     context: BotContext,
     template: str,
     markup: Markup = None,
+    /,
     **values: Any,
 ) -> Message:
     """Render a template in the user's language and send it to the update's chat."""

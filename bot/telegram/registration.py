@@ -8,6 +8,7 @@ crash resumes at the same step. Diagram: docs/registration.md.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Awaitable, Callable
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -23,8 +24,8 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BotContext
 from bot.domain import phone
 from bot.domain.credit_code import CreditCodeError
-from bot.domain.models import DialogState
-from bot.domain.phone import PhoneError, PhoneRule
+from bot.domain.models import DialogState, Registration
+from bot.domain.phone import PhoneError
 from bot.domain.registration import (
     DIALOG_NAME,
     EXISTING,
@@ -34,7 +35,7 @@ from bot.domain.registration import (
     TextError,
     editable_fields,
 )
-from bot.services.registration import NotEditable, UnknownChoice
+from bot.services.registration import NotEditable, RegistrationService, UnknownChoice
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
@@ -163,58 +164,37 @@ async def begin(update: Update, context: BotContext) -> str:
 
 
 # -- answers --------------------------------------------------------------------------------
+# The stored dialog, not the ConversationHandler's in-memory state, decides what an input
+# answers: if a reply failed after the service had stored an answer (Telegram down, a crash),
+# the two differ, and the stored one is the truth the owner was last asked about.
 
 
-def _verified(update: Update, context: BotContext) -> tuple[str, ...] | None:
-    query = update.callback_query
-    assert query is not None
-    callback = context.services.callbacks.decode(user_id(update), query.data)
-    if callback is None or callback.prefix != PREFIX:
-        return None
-    return callback.args
-
-
-async def on_consent(update: Update, context: BotContext) -> str:
-    """The owner agreed to the privacy terms."""
-    if _verified(update, context) is None:
-        return await stale_button(update, context)
-    await answer_query(update)
-    await clear_buttons(update)
+async def on_text(update: Update, context: BotContext) -> str:
+    """Typed text: the answer to whatever the stored dialog asks now."""
     dialog = await _dialog(update, context)
     if dialog is None:
         return END  # type: ignore[return-value]
-    return await ask(update, context, await context.services.registration.consent(dialog))
-
-
-async def on_name(update: Update, context: BotContext) -> str:
-    """A typed enterprise or contact name."""
-    dialog = await _dialog(update, context)
     assert update.message is not None
-    assert update.message.text is not None
-    if dialog is None:
-        return END  # type: ignore[return-value]
+    text = update.message.text or ""
+    answer = _TEXT_ANSWERS.get(Step(dialog.state), _expects_button)
+    return await answer(update, context, dialog, text)
+
+
+async def _answer_name(update: Update, context: BotContext, dialog: DialogState, text: str) -> str:
     step = Step(dialog.state)
     try:
-        dialog = await context.services.registration.answer_name(dialog, step, update.message.text)
+        dialog = await context.services.registration.answer_name(dialog, step, text)
     except TextError as exc:
-        await reply(
-            update, context, "registration/error_name", rule=exc.rule.value, limit=exc.limit
-        )
-        return await ask(update, context, dialog)
+        values = {"rule": exc.rule.value, "limit": exc.limit}
+        await reply(update, context, "registration/error_name", **values)
     return await ask(update, context, dialog)
 
 
-async def on_credit_code(update: Update, context: BotContext) -> str:
-    """A typed credit code, checked against GB 32100-2015."""
-    dialog = await _dialog(update, context)
-    assert update.message is not None
-    assert update.message.text is not None
-    if dialog is None:
-        return END  # type: ignore[return-value]
+async def _answer_credit_code(
+    update: Update, context: BotContext, dialog: DialogState, text: str
+) -> str:
     try:
-        answered = await context.services.registration.answer_credit_code(
-            dialog, update.message.text
-        )
+        answered = await context.services.registration.answer_credit_code(dialog, text)
     except CreditCodeError as exc:
         await reply(
             update,
@@ -226,142 +206,143 @@ async def on_credit_code(update: Update, context: BotContext) -> str:
             suggestions=exc.suggestions,
             expected=exc.expected,
         )
-        return Step.CREDIT_CODE.value
+        return dialog.state  # the error ends with "please type it again"
     if answered.matched is not None:
+        imported = bool(answered.dialog.data.get(IMPORTED))
         await reply(
-            update,
-            context,
-            "registration/matched",
-            enterprise=answered.matched,
-            imported=bool(answered.dialog.data.get(IMPORTED)),
+            update, context, "registration/matched", enterprise=answered.matched, imported=imported
         )
     return await ask(update, context, answered.dialog)
 
 
-async def on_choice_button(update: Update, context: BotContext) -> str:
-    """A district or industry button."""
-    args = _verified(update, context)
-    dialog = await _dialog(update, context)
-    if args is None or dialog is None or len(args) != 2 or args[0] != dialog.state:
-        return await stale_button(update, context)
-    try:
-        dialog = await context.services.registration.answer_choice(dialog, Step(args[0]), args[1])
-    except UnknownChoice:
-        return await stale_button(update, context)
-    await answer_query(update)
-    await clear_buttons(update)
-    return await ask(update, context, dialog)
-
-
-async def on_choice_text(update: Update, context: BotContext) -> str:
+async def _answer_choice_text(
+    update: Update, context: BotContext, dialog: DialogState, text: str
+) -> str:
     """A district or industry typed instead of pressed: accepted when it names one option."""
-    dialog = await _dialog(update, context)
-    assert update.message is not None
-    assert update.message.text is not None
-    if dialog is None:
-        return END  # type: ignore[return-value]
-    step = Step(dialog.state)
     svc = context.services.registration
-    found = svc.match_choice(step, update.message.text)
+    step = Step(dialog.state)
+    found = svc.match_choice(step, text)
     if found is None:
-        await reply(update, context, "registration/error_choice", text=update.message.text[:50])
+        await reply(update, context, "registration/error_choice", text=text[:50])
         return await ask(update, context, dialog)
     return await ask(update, context, await svc.answer_choice(dialog, step, found))
 
 
-async def on_phone_text(update: Update, context: BotContext) -> str:
-    """A typed phone number."""
-    assert update.message is not None
-    assert update.message.text is not None
-    return await _take_phone(update, context, update.message.text)
-
-
-async def on_contact(update: Update, context: BotContext) -> str:
-    """A shared contact: only the sender's own card is taken as their number."""
-    message = update.message
-    assert message is not None
-    assert message.contact is not None
-    if message.contact.user_id != user_id(update):
-        await reply(update, context, "registration/error_foreign_contact")
-        return await reask(update, context)
-    return await _take_phone(update, context, message.contact.phone_number)
-
-
-async def _take_phone(update: Update, context: BotContext, text: str) -> str:
-    dialog = await _dialog(update, context)
-    if dialog is None:
-        return END  # type: ignore[return-value]
+async def _answer_phone(update: Update, context: BotContext, dialog: DialogState, text: str) -> str:
     try:
         dialog = await context.services.registration.answer_phone(dialog, text)
     except PhoneError as exc:
-        rule = exc.rule if isinstance(exc.rule, PhoneRule) else PhoneRule.INVALID
-        await reply(update, context, "registration/error_phone", rule=rule.value)
-        return Step.PHONE.value
+        await reply(update, context, "registration/error_phone", rule=exc.rule.value)
+        return dialog.state
     shown = _display_phone(str(dialog.data[Step.PHONE.value]))
     await reply(update, context, "registration/phone_received", ReplyKeyboardRemove(), phone=shown)
     return await ask(update, context, dialog)
 
 
-async def on_confirm(update: Update, context: BotContext) -> str:
-    """Confirm on the summary: save, in one transaction, and end the dialog."""
-    dialog = await _dialog(update, context)
-    if _verified(update, context) is None or dialog is None or dialog.state != Step.CONFIRM:
-        return await stale_button(update, context)
-    await answer_query(update)
-    await clear_buttons(update)
-    registration = await context.services.registration.confirm(dialog)
-    await reply(
-        update,
-        context,
-        "registration/saved",
-        updating=bool(dialog.data.get(UPDATING)),
-        enterprise_name=registration.enterprise.name,
-    )
-    return END  # type: ignore[return-value]
-
-
-async def on_edit(update: Update, context: BotContext) -> str:
-    """Edit a field: show the menu of fields this registration lets the owner change."""
-    dialog = await _dialog(update, context)
-    if _verified(update, context) is None or dialog is None:
-        return await stale_button(update, context)
-    await answer_query(update)
-    await clear_buttons(update)
-    return await ask(update, context, await context.services.registration.show_edit_menu(dialog))
-
-
-async def on_field(update: Update, context: BotContext) -> str:
-    """A field chosen in the edit menu: ask it again."""
-    args = _verified(update, context)
-    dialog = await _dialog(update, context)
-    if args is None or dialog is None or len(args) != 2 or args[1] not in Step.__members__.values():
-        return await stale_button(update, context)
-    try:
-        dialog = await context.services.registration.edit(dialog, Step(args[1]))
-    except NotEditable:
-        return await stale_button(update, context)
-    await answer_query(update)
-    await clear_buttons(update)
+async def _expects_button(
+    update: Update, context: BotContext, dialog: DialogState, text: str
+) -> str:
+    """Typed text where only buttons work (consent, summary, edit menu)."""
+    del text
+    await reply(update, context, "registration/error_not_text", expected="button")
     return await ask(update, context, dialog)
 
 
-async def on_back(update: Update, context: BotContext) -> str:
-    """Back from the edit menu to the summary."""
+_TEXT_ANSWERS = {
+    Step.ENTERPRISE_NAME: _answer_name,
+    Step.CREDIT_CODE: _answer_credit_code,
+    Step.DISTRICT: _answer_choice_text,
+    Step.INDUSTRY: _answer_choice_text,
+    Step.CONTACT_NAME: _answer_name,
+    Step.PHONE: _answer_phone,
+}
+
+
+async def on_contact(update: Update, context: BotContext) -> str:
+    """A shared contact: only the sender's own card, and only when the phone is asked."""
     dialog = await _dialog(update, context)
-    if _verified(update, context) is None or dialog is None:
+    if dialog is None or dialog.state != Step.PHONE:
+        return await wrong_kind(update, context)
+    message = update.message
+    assert message is not None
+    assert message.contact is not None
+    if message.contact.user_id != user_id(update):
+        await reply(update, context, "registration/error_foreign_contact")
+        return await ask(update, context, dialog)
+    return await _answer_phone(update, context, dialog, message.contact.phone_number)
+
+
+async def on_button(update: Update, context: BotContext) -> str:
+    """A registration button: verified, and valid only for the step the dialog is at."""
+    query = update.callback_query
+    assert query is not None
+    callback = context.services.callbacks.decode(user_id(update), query.data)
+    dialog = await _dialog(update, context)
+    if callback is None or callback.prefix != PREFIX or dialog is None:
+        return await stale_button(update, context)
+    action, arg = callback.arg(0), callback.arg(1)
+    if action == "cancel":
+        return await cancel(update, context)  # type: ignore[return-value]
+    handler = _BUTTONS.get((Step(dialog.state), action))
+    if handler is None:
+        return await stale_button(update, context)
+    svc = context.services.registration
+    try:
+        changed = await handler(svc, dialog, arg)
+    except (UnknownChoice, NotEditable, ValueError):
         return await stale_button(update, context)
     await answer_query(update)
     await clear_buttons(update)
-    return await ask(update, context, await context.services.registration.back_to_summary(dialog))
+    if isinstance(changed, Registration):
+        updating = bool(dialog.data.get(UPDATING))
+        name = changed.enterprise.name
+        await reply(update, context, "registration/saved", updating=updating, enterprise_name=name)
+        return END  # type: ignore[return-value]
+    return await ask(update, context, changed)
+
+
+async def _press_consent(svc: RegistrationService, dialog: DialogState, arg: str) -> DialogState:
+    return await svc.consent(dialog)
+
+
+async def _press_choice(svc: RegistrationService, dialog: DialogState, arg: str) -> DialogState:
+    return await svc.answer_choice(dialog, Step(dialog.state), arg)
+
+
+async def _press_confirm(svc: RegistrationService, dialog: DialogState, arg: str) -> Registration:
+    return await svc.confirm(dialog)
+
+
+async def _press_edit(svc: RegistrationService, dialog: DialogState, arg: str) -> DialogState:
+    return await svc.show_edit_menu(dialog)
+
+
+async def _press_field(svc: RegistrationService, dialog: DialogState, arg: str) -> DialogState:
+    return await svc.edit(dialog, Step(arg))  # Step() raises ValueError on forged data
+
+
+async def _press_back(svc: RegistrationService, dialog: DialogState, arg: str) -> DialogState:
+    return await svc.back_to_summary(dialog)
+
+
+_BUTTONS: dict[
+    tuple[Step, str],
+    Callable[[RegistrationService, DialogState, str], Awaitable[DialogState | Registration]],
+] = {
+    (Step.CONSENT, "consent"): _press_consent,
+    (Step.DISTRICT, Step.DISTRICT.value): _press_choice,
+    (Step.INDUSTRY, Step.INDUSTRY.value): _press_choice,
+    (Step.CONFIRM, "confirm"): _press_confirm,
+    (Step.CONFIRM, "edit"): _press_edit,
+    (Step.EDIT_MENU, "field"): _press_field,
+    (Step.EDIT_MENU, "back"): _press_back,
+}
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     """/cancel or the Cancel button: drop the dialog; nothing half-written remains."""
-    if update.callback_query is not None:
-        if _verified(update, context) is None:
-            return await stale_button(update, context)  # type: ignore[return-value]
-        await answer_query(update)
-        await clear_buttons(update)
+    await answer_query(update)
+    await clear_buttons(update)
     dialog = await _dialog(update, context)
     updating = bool(dialog and dialog.data.get(UPDATING))
     await context.services.registration.cancel(chat_id(update), user_id(update))
@@ -395,7 +376,7 @@ async def wrong_kind(update: Update, context: BotContext) -> str:
         return END  # type: ignore[return-value]
     step = Step(dialog.state)
     expected = "text"
-    if step in (Step.CONSENT, Step.DISTRICT, Step.INDUSTRY, Step.CONFIRM, Step.EDIT_MENU):
+    if step not in _TEXT_ANSWERS:
         expected = "button"
     elif step is Step.PHONE:
         expected = "phone"
@@ -403,71 +384,37 @@ async def wrong_kind(update: Update, context: BotContext) -> str:
     return await ask(update, context, dialog)
 
 
-async def text_instead_of_button(update: Update, context: BotContext) -> str:
-    """Typed text where only buttons work (consent, summary, edit menu)."""
-    await reply(update, context, "registration/error_not_text", expected="button")
+async def _command_in_dialog(update: Update, context: BotContext) -> str:
+    """Another command mid-dialog: finish the dialog or /cancel it first."""
+    await reply(update, context, "registration/in_progress")
     return await reask(update, context)
 
 
-def build(codec: CallbackCodec) -> ConversationHandler[BotContext]:
+def build() -> ConversationHandler[BotContext]:
     """The registration ConversationHandler; app.py registers it."""
-    del codec  # patterns only check the prefix; handlers verify signatures
-    pat = CallbackCodec.pattern
-    on_text_only: list[BaseHandler[Update, BotContext, object]] = [
-        MessageHandler(_TEXT, text_instead_of_button)
-    ]
-    states: dict[object, list[BaseHandler[Update, BotContext, object]]] = {
-        Step.CONSENT.value: [
-            CallbackQueryHandler(on_consent, pattern=pat(PREFIX, "consent")),
-            *on_text_only,
-        ],
-        Step.ENTERPRISE_NAME.value: [MessageHandler(_TEXT, on_name)],
-        Step.CREDIT_CODE.value: [MessageHandler(_TEXT, on_credit_code)],
-        Step.DISTRICT.value: [
-            CallbackQueryHandler(on_choice_button, pattern=pat(PREFIX, Step.DISTRICT.value)),
-            MessageHandler(_TEXT, on_choice_text),
-        ],
-        Step.INDUSTRY.value: [
-            CallbackQueryHandler(on_choice_button, pattern=pat(PREFIX, Step.INDUSTRY.value)),
-            MessageHandler(_TEXT, on_choice_text),
-        ],
-        Step.CONTACT_NAME.value: [MessageHandler(_TEXT, on_name)],
-        Step.PHONE.value: [
-            MessageHandler(filters.CONTACT, on_contact),
-            MessageHandler(_TEXT, on_phone_text),
-        ],
-        Step.CONFIRM.value: [
-            CallbackQueryHandler(on_confirm, pattern=pat(PREFIX, "confirm")),
-            CallbackQueryHandler(on_edit, pattern=pat(PREFIX, "edit")),
-            *on_text_only,
-        ],
-        Step.EDIT_MENU.value: [
-            CallbackQueryHandler(on_field, pattern=pat(PREFIX, "field")),
-            CallbackQueryHandler(on_back, pattern=pat(PREFIX, "back")),
-            *on_text_only,
-        ],
-    }
     with warnings.catch_warnings():
         # PTB warns that per_message=False does not track callback queries per message. That is
         # intended: the dialog is keyed by chat and user, and every button is verified by its
-        # signature and against the dialog's current state instead.
+        # signature and against the dialog's stored step instead.
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return _conversation(states)
+        return _conversation()
 
 
-def _conversation(
-    states: dict[object, list[BaseHandler[Update, BotContext, object]]],
-) -> ConversationHandler[BotContext]:
-    pat = CallbackCodec.pattern
+def _conversation() -> ConversationHandler[BotContext]:
+    # Every state takes the same handlers: they read the stored step (see on_text).
+    answers: list[BaseHandler[Update, BotContext, object]] = [
+        CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(PREFIX)),
+        MessageHandler(filters.CONTACT, on_contact),
+        MessageHandler(_TEXT, on_text),
+    ]
     return ConversationHandler(
         entry_points=[
             CommandHandler(commands.REGISTER, begin),
-            CallbackQueryHandler(begin, pattern=pat(PREFIX, "start")),
+            CallbackQueryHandler(begin, pattern=CallbackCodec.pattern(PREFIX, "start")),
         ],
-        states=states,
+        states={step.value: answers for step in Step},
         fallbacks=[
             CommandHandler(commands.CANCEL, cancel),
-            CallbackQueryHandler(cancel, pattern=pat(PREFIX, "cancel")),
             CommandHandler(commands.REGISTER, reask),
             MessageHandler(filters.COMMAND, _command_in_dialog),
             CallbackQueryHandler(stale_button),
@@ -477,9 +424,3 @@ def _conversation(
         persistent=True,
         allow_reentry=False,
     )
-
-
-async def _command_in_dialog(update: Update, context: BotContext) -> str:
-    """Another command mid-dialog: finish the dialog or /cancel it first."""
-    await reply(update, context, "registration/in_progress")
-    return await reask(update, context)

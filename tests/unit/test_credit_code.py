@@ -2,17 +2,11 @@
 
 import pytest
 
-from bot.domain.credit_code import ALPHABET, CreditCodeError, CreditCodeRule, check_digit, validate
+from bot.domain.credit_code import CreditCodeError, CreditCodeRule, check_digit, validate
+from tests.codes import make_code
 
 # A code as printed on a real business licence (the check digit is not computed by our code).
 REAL_CODES = ["91110000600037341L"]
-
-
-def make_code(first17: str) -> str:
-    """Complete 17 characters with their check digit (computed independently below)."""
-    weights = [pow(3, i, 31) for i in range(17)]
-    total = sum(ALPHABET.index(ch) * w for ch, w in zip(first17, weights, strict=True))
-    return first17 + ALPHABET[(31 - total % 31) % 31]
 
 
 def test_weights_are_powers_of_three_mod_31() -> None:

@@ -1,0 +1,288 @@
+"""FAQ knowledge base: load and validate config/faq/*.toml, search it, report what needs care."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.domain.chinese import to_traditional
+from bot.domain.faq import (
+    DEFAULT_THRESHOLD,
+    EN,
+    LANGUAGES,
+    ZH_HANS,
+    ZH_HANT,
+    FaqEntry,
+    FaqIndex,
+    FaqLink,
+    FaqTopic,
+    Hit,
+)
+
+TOPICS_FILE = "_topics.toml"
+# Languages an author writes; Traditional Chinese is converted from Simplified when absent.
+AUTHORED = (ZH_HANS, EN)
+
+_ENTRY_KEYS = frozenset(
+    {
+        "id",
+        "topic",
+        "valid_from",
+        "valid_until",
+        "question",
+        "phrasings",
+        "keywords",
+        "answer",
+        "references",
+        "links",
+    }
+)
+_LINK_KEYS = frozenset({"label", "phone", "url"})
+_TOPIC_KEYS = frozenset({"id", "name"})
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PHONE = re.compile(r"[0-9]+")
+_URL = re.compile(r"https://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?")
+
+
+class FaqError(Exception):
+    """A malformed knowledge-base file; str() names the file, the key and the problem."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        super().__init__(f"{file}: {key}: {problem}")
+        self.file, self.key, self.problem = file, key, problem
+
+
+@dataclass(slots=True)
+class KnowledgeBase:
+    """The loaded FAQ: topics, entries and a search index built once."""
+
+    folder: Path
+    topics: tuple[FaqTopic, ...]
+    entries: tuple[FaqEntry, ...]
+    sources: tuple[tuple[str, str], ...] = ()  # (file stem, entry id), for check()
+    threshold: float = DEFAULT_THRESHOLD
+    _by_id: dict[str, FaqEntry] = field(init=False, repr=False)
+    _index: FaqIndex = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {e.id: e for e in self.entries}
+        self._index = FaqIndex(self.entries, self.threshold)
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        """Return the entry with this id, or None."""
+        return self._by_id.get(entry_id)
+
+    def topic(self, topic_id: str) -> FaqTopic | None:
+        """Return the topic with this id, or None."""
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def listing(self, today: date, topic: str | None = None) -> list[FaqEntry]:
+        """Return the entries shown today (optionally of one topic), in file order."""
+        return [
+            e for e in self.entries if e.is_valid(today) and (topic is None or e.topic == topic)
+        ]
+
+    def search(self, query: str, lang: str, today: date, limit: int = 3) -> list[Hit]:
+        """Return the entries valid today that match the query well, best first."""
+        return self._index.search(query, lang, today, limit)
+
+    def check(self, today: date) -> list[str]:
+        """Return every problem that would make an answer wrong, missing or unreachable."""
+        problems: list[str] = []
+        seen: dict[str, str] = {}
+        topic_ids = [t.id for t in self.topics]
+        for stem, entry_id in self.sources:
+            if entry_id != stem:
+                problems.append(f"{stem}.toml: id: {entry_id!r} differs from the file name")
+            if entry_id in seen:
+                problems.append(f"{stem}.toml: id: {entry_id!r} already used in {seen[entry_id]}")
+            seen.setdefault(entry_id, f"{stem}.toml")
+        for topic_id in {t for t in topic_ids if topic_ids.count(t) > 1}:
+            problems.append(f"{TOPICS_FILE}: topic: {topic_id!r} defined twice")
+        for topic in self.topics:
+            problems += _missing(TOPICS_FILE, f"topic {topic.id} name", topic.name)
+        for entry in self.entries:
+            problems += _check_entry(entry, set(topic_ids))
+        for topic in self.topics:
+            if not self.listing(today, topic.id):
+                problems.append(f"{TOPICS_FILE}: topic: {topic.id!r} has no entry valid on {today}")
+        return problems
+
+    def expiring(self, today: date, days: int = 30) -> list[FaqEntry]:
+        """Return entries valid today whose last valid day is within `days` days."""
+        horizon = today + timedelta(days=days)
+        return [
+            e
+            for e in self.entries
+            if e.is_valid(today) and e.valid_until is not None and e.valid_until <= horizon
+        ]
+
+
+def _missing(file: str, key: str, texts: Mapping[str, object]) -> list[str]:
+    return [f"{file}: {key}: no {lang} text" for lang in AUTHORED if not texts.get(lang)]
+
+
+def _check_entry(entry: FaqEntry, topic_ids: set[str]) -> list[str]:
+    file = f"{entry.id}.toml"
+    problems: list[str] = []
+    if not _ID.fullmatch(entry.id):
+        problems.append(f"{file}: id: {entry.id!r} is not lower-case-with-hyphens")
+    if entry.topic not in topic_ids:
+        problems.append(f"{file}: topic: {entry.topic!r} is not in {TOPICS_FILE}")
+    problems += _missing(file, "question", entry.question)
+    problems += _missing(file, "answer", entry.answer)
+    problems += _missing(file, "phrasings", entry.phrasings)
+    problems += _missing(file, "keywords", entry.keywords)
+    for i, reference in enumerate(entry.references):
+        problems += _missing(file, f"references[{i}]", reference)
+    for i, link in enumerate(entry.links):
+        problems += _missing(file, f"links[{i}].label", link.label)
+        if link.phone is not None and not _PHONE.fullmatch(link.phone):
+            problems.append(f"{file}: links[{i}].phone: {link.phone!r} is not digits only")
+        if link.url is not None and not _URL.fullmatch(link.url):
+            problems.append(f"{file}: links[{i}].url: {link.url!r} is not an https:// URL")
+    if entry.valid_from and entry.valid_until and entry.valid_from > entry.valid_until:
+        problems.append(
+            f"{file}: valid_from: {entry.valid_from} is after valid_until {entry.valid_until}"
+        )
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> KnowledgeBase:
+    """Read _topics.toml and every <id>.toml in the folder; raise FaqError on a malformed file."""
+    if not folder.is_dir():
+        raise FaqError(str(folder), "-", "no such folder")
+    topics_path = folder / TOPICS_FILE
+    raw_topics = _read(topics_path).get("topic")
+    if not isinstance(raw_topics, list) or not raw_topics:
+        raise FaqError(str(topics_path), "topic", "needs at least one [[topic]] table")
+    topics = tuple(_topic(t, str(topics_path), f"topic[{i}]") for i, t in enumerate(raw_topics))
+    entries: list[FaqEntry] = []
+    sources: list[tuple[str, str]] = []
+    for path in sorted(folder.glob("*.toml")):
+        if path.name.startswith("_"):
+            continue
+        entry = _entry(_read(path), str(path))
+        entries.append(entry)
+        sources.append((path.stem, entry.id))
+    return KnowledgeBase(folder, topics, tuple(entries), tuple(sources), threshold)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise FaqError(str(path), "-", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FaqError(str(path), "-", f"not valid TOML ({exc})") from None
+
+
+def _topic(raw: object, file: str, key: str) -> FaqTopic:
+    table = _table(raw, file, key, _TOPIC_KEYS)
+    return FaqTopic(
+        id=_string(table.get("id"), file, f"{key}.id"),
+        name=_texts(table.get("name"), file, f"{key}.name"),
+    )
+
+
+def _entry(raw: dict[str, Any], file: str) -> FaqEntry:
+    table = _table(raw, file, "-", _ENTRY_KEYS)
+    references = _list(table.get("references", []), file, "references")
+    links = _list(table.get("links", []), file, "links")
+    return FaqEntry(
+        id=_string(table.get("id"), file, "id"),
+        topic=_string(table.get("topic"), file, "topic"),
+        question=_texts(table.get("question"), file, "question"),
+        answer=_texts(table.get("answer"), file, "answer"),
+        phrasings=_text_lists(table.get("phrasings", {}), file, "phrasings"),
+        keywords=_text_lists(table.get("keywords", {}), file, "keywords"),
+        references=tuple(_texts(r, file, f"references[{i}]") for i, r in enumerate(references)),
+        links=tuple(_link(link, file, f"links[{i}]") for i, link in enumerate(links)),
+        valid_from=_date(table.get("valid_from"), file, "valid_from"),
+        valid_until=_date(table.get("valid_until"), file, "valid_until"),
+    )
+
+
+def _link(raw: object, file: str, key: str) -> FaqLink:
+    table = _table(raw, file, key, _LINK_KEYS)
+    phone, url = table.get("phone"), table.get("url")
+    if (phone is None) == (url is None):
+        raise FaqError(file, key, "needs exactly one of phone or url")
+    return FaqLink(
+        label=_texts(table.get("label"), file, f"{key}.label"),
+        phone=None if phone is None else _string(phone, file, f"{key}.phone"),
+        url=None if url is None else _string(url, file, f"{key}.url"),
+    )
+
+
+def _table(raw: object, file: str, key: str, allowed: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise FaqError(file, key, "must be a table")
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        where = unknown[0] if key == "-" else f"{key}.{unknown[0]}"
+        raise FaqError(file, where, "unknown key (a typo?)")
+    return raw
+
+
+def _list(raw: object, file: str, key: str) -> list[object]:
+    if not isinstance(raw, list):
+        raise FaqError(file, key, "must be an array of tables ([[...]])")
+    return raw
+
+
+def _string(raw: object, file: str, key: str) -> str:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    if not isinstance(raw, str) or not raw.strip():
+        raise FaqError(file, key, "must be a non-empty string")
+    return raw.strip()
+
+
+def _languages(raw: object, file: str, key: str) -> dict[str, Any]:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    if not isinstance(raw, dict):
+        raise FaqError(file, key, f"must be a table of languages ({', '.join(LANGUAGES)})")
+    for lang in raw:
+        if lang not in LANGUAGES:
+            raise FaqError(file, f"{key}.{lang}", f"unknown language (use {', '.join(LANGUAGES)})")
+    return raw
+
+
+def _texts(raw: object, file: str, key: str) -> dict[str, str]:
+    table = _languages(raw, file, key)
+    texts = {lang: _string(v, file, f"{key}.{lang}") for lang, v in table.items()}
+    if ZH_HANT not in texts and ZH_HANS in texts:
+        texts[ZH_HANT] = to_traditional(texts[ZH_HANS])
+    return texts
+
+
+def _text_lists(raw: object, file: str, key: str) -> dict[str, tuple[str, ...]]:
+    table = _languages(raw, file, key)
+    lists: dict[str, tuple[str, ...]] = {}
+    for lang, values in table.items():
+        if not isinstance(values, list):
+            raise FaqError(file, f"{key}.{lang}", "must be an array of strings")
+        lists[lang] = tuple(_string(v, file, f"{key}.{lang}[{i}]") for i, v in enumerate(values))
+    if ZH_HANT not in lists and ZH_HANS in lists:
+        lists[ZH_HANT] = tuple(to_traditional(v) for v in lists[ZH_HANS])
+    return lists
+
+
+def _date(raw: object, file: str, key: str) -> date | None:
+    if raw is None:
+        return None
+    # tomllib returns datetime (a date subclass) for a date-time: entries change by whole days.
+    if not isinstance(raw, date) or isinstance(raw, datetime):
+        raise FaqError(file, key, "must be a date like 2025-01-31")
+    return raw

@@ -1,0 +1,151 @@
+"""Shared fixtures: settings on tmp_path, the fake Bot API, and the real bot wired to it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.request import HTTPXRequest
+
+from bot.app import BotApplication, build_application, publish_menus
+from bot.settings import Settings, load_settings
+from bot.storage.database import Database
+from bot.storage.store import Store
+from tests.fake_telegram import FakeBotAPI, FakeUser, mock_transport
+
+TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api-xyz"
+BASE_URL = "http://fake-telegram.test/bot"
+BASE_FILE_URL = "http://fake-telegram.test/file/bot"
+REPO = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO / "config"
+
+
+def make_settings(tmp_path: Path, **env: str) -> Settings:
+    """Settings from the real config/ with the database on tmp_path and the fake API's URLs."""
+    environ = {
+        "LEGAL_AID_BOT_TOKEN": TOKEN,
+        "LEGAL_AID_STORAGE_DATABASE": str(tmp_path / "legal-aid.db"),
+        "LEGAL_AID_TELEGRAM_BASE_URL": BASE_URL,
+        "LEGAL_AID_TELEGRAM_BASE_FILE_URL": BASE_FILE_URL,
+        **env,
+    }
+    return load_settings(CONFIG_DIR, environ)
+
+
+@dataclass
+class FakeClock:
+    """A clock tests move by hand."""
+
+    moment: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+class BotRunner:
+    """The real Application, wired to the fake Bot API in-process; can crash and restart."""
+
+    def __init__(self, api: FakeBotAPI, settings: Settings, clock: FakeClock) -> None:
+        self.api = api
+        self.settings = settings
+        self.clock = clock
+        self._app: BotApplication | None = None
+        self._db: Database | None = None
+
+    @property
+    def app(self) -> BotApplication:
+        assert self._app is not None, "the bot is not running"
+        return self._app
+
+    @property
+    def store(self) -> Store:
+        return self.app.bot_data["services"].store  # type: ignore[no-any-return]
+
+    @property
+    def db(self) -> Database:
+        assert self._db is not None
+        return self._db
+
+    async def start(self) -> None:
+        self._db = await Database.open(self.settings.database_path)
+
+        def request() -> HTTPXRequest:
+            return HTTPXRequest(httpx_kwargs={"transport": mock_transport(self.api)})
+
+        self._app = build_application(
+            self.settings,
+            self._db,
+            request=request(),
+            get_updates_request=request(),
+            clock=self.clock,
+        )
+        await self._app.initialize()
+        await publish_menus(self._app)
+        self.api.on_update = self._dispatch
+
+    async def _dispatch(self, data: dict[str, Any]) -> None:
+        app = self.app
+        await app.process_update(Update.de_json(data, app.bot))
+
+    async def crash(self) -> None:
+        """Drop the application as a killed process would: no shutdown, no persistence flush."""
+        self.api.on_update = None
+        app, self._app = self.app, None
+        for request in (app.bot.request, app.updater.bot.request if app.updater else None):
+            if request is not None:
+                with contextlib.suppress(Exception):
+                    await request.shutdown()
+        await self.db.close()
+        self._db = None
+
+    async def restart(self) -> None:
+        await self.crash()
+        await self.start()
+
+    async def stop(self) -> None:
+        if self._app is not None:
+            self.api.on_update = None
+            await self._app.shutdown()
+            self._app = None
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+
+@pytest.fixture
+def api() -> FakeBotAPI:
+    return FakeBotAPI(token=TOKEN)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI, settings: Settings, clock: FakeClock) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(api, settings, clock)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+@pytest.fixture
+def owner(api: FakeBotAPI) -> FakeUser:
+    return api.user(1001, first_name="王", last_name="芳", language_code="zh-hans")
