@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# As bot/__init__.py does for the bot: PTB durations as timedelta, no deprecation warning.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field

@@ -18,11 +18,13 @@ async def test_start_offers_registration_then_greets_registered_owner(
 ) -> None:
     await owner.send("/start")
     assert "您好，王！" in last_text(owner)
-    assert owner.last is not None and owner.last.button_labels == ["📝 登记企业"]
+    assert owner.last is not None
+    assert owner.last.button_labels == ["📝 登记企业"]
     await register(owner)
     await owner.send("/start")
     assert "您已登记为「淮南市春风机械制造有限公司」的联系人" in last_text(owner)
-    assert owner.last is not None and owner.last.button_labels == ["📋 查看我的登记"]
+    assert owner.last is not None
+    assert owner.last.button_labels == ["📋 查看我的登记"]
 
 
 async def test_help_lists_every_owner_command(bot: BotRunner, api: FakeBotAPI) -> None:
@@ -108,7 +110,8 @@ async def test_erased_owner_can_register_again(bot: BotRunner, owner: FakeUser) 
     await owner.press(BUTTONS["zh-hans"]["confirm"])
     assert "登记完成" in last_text(owner)
     registration = await bot.store.registration_of(owner.id)
-    assert registration is not None and registration.contact.name == "王芳"
+    assert registration is not None
+    assert registration.contact.name == "王芳"
 
 
 async def test_cancel_with_nothing_to_cancel(bot: BotRunner, owner: FakeUser) -> None:
@@ -149,7 +152,8 @@ async def test_failure_inside_a_handler_gets_a_kind_answer(
     await owner.press(BUTTONS["zh-hans"]["agree"])
     assert "您已填写的内容都已保存" in last_text(owner)
     dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
-    assert dialog is not None and dialog.state == "enterprise_name"  # the answer was kept
+    assert dialog is not None
+    assert dialog.state == "enterprise_name"
     await owner.send("春风机械")
     assert "统一社会信用代码" in last_text(owner)
 

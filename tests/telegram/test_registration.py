@@ -14,7 +14,7 @@ from tests.telegram.steps import BUTTONS, Answers, fill_until_summary, last_text
 
 
 async def count(bot: BotRunner, table: str) -> int:
-    row = await bot.db.fetchone(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - test table names
+    row = await bot.db.fetchone(f"SELECT COUNT(*) FROM {table}")
     assert row is not None
     return int(row[0])
 
@@ -37,7 +37,8 @@ async def test_happy_path_simplified_chinese(bot: BotRunner, owner: FakeUser) ->
     await owner.send("王芳")
     assert "联系电话" in last_text(owner)
     phone_question = owner.last
-    assert phone_question is not None and phone_question.reply_markup is not None
+    assert phone_question is not None
+    assert phone_question.reply_markup is not None
     assert phone_question.reply_markup["keyboard"][0][0]["request_contact"] is True
     await owner.send("138-1234-5678")
     summary = last_text(owner)
@@ -124,7 +125,8 @@ async def test_each_bad_credit_code_says_which_rule(
     assert says in owner.inbox[-1].plain
     assert "统一社会信用代码有误" in owner.inbox[-1].plain
     dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
-    assert dialog is not None and dialog.state == "credit_code"
+    assert dialog is not None
+    assert dialog.state == "credit_code"
     await owner.send("91340400MA2N0000XY")  # corrected: the dialog moves on
     assert "所在区县" in last_text(owner)
 
@@ -156,7 +158,8 @@ async def test_contact_button_shares_own_number(bot: BotRunner, owner: FakeUser)
     assert received.reply_markup == {"remove_keyboard": True}
     await owner.press(BUTTONS["zh-hans"]["confirm"])
     registration = await bot.store.registration_of(owner.id)
-    assert registration is not None and registration.contact.phone == "+8613911112222"
+    assert registration is not None
+    assert registration.contact.phone == "+8613911112222"
 
 
 async def test_someone_elses_contact_card_is_refused(bot: BotRunner, owner: FakeUser) -> None:
@@ -165,7 +168,8 @@ async def test_someone_elses_contact_card_is_refused(bot: BotRunner, owner: Fake
     assert "这是别人的联系人名片" in owner.inbox[-2].plain
     assert "联系电话" in last_text(owner)
     dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
-    assert dialog is not None and "phone" not in dialog.data
+    assert dialog is not None
+    assert "phone" not in dialog.data
     await owner.share_contact("+8613911112222", first_name="无名", anonymous=True)
     assert "这是别人的联系人名片" in owner.inbox[-2].plain
 
@@ -203,7 +207,8 @@ async def test_cancel_at_every_step(
 ) -> None:
     await walk(owner, steps)
     dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
-    assert dialog is not None and dialog.state == state
+    assert dialog is not None
+    assert dialog.state == state
     await owner.send("/cancel")
     assert "已退出登记" in last_text(owner)
     assert "没有保存" in last_text(owner)
@@ -258,7 +263,8 @@ async def test_user_text_is_shown_back_verbatim(bot: BotRunner, owner: FakeUser)
     await owner.press(BUTTONS["zh-hans"]["confirm"])
     assert name in last_text(owner)
     registration = await bot.store.registration_of(owner.id)
-    assert registration is not None and registration.enterprise.name == name
+    assert registration is not None
+    assert registration.enterprise.name == name
 
 
 async def test_fifty_owners_register_at_once(
@@ -305,12 +311,14 @@ async def test_second_contact_joins_the_same_enterprise(
     await colleague.send("李雷")
     await colleague.send("13900001111")
     summary = last_text(colleague)
-    assert "淮南市春风机械制造有限公司" in summary and "田家庵区" in summary
+    assert "淮南市春风机械制造有限公司" in summary
+    assert "田家庵区" in summary
     await colleague.press(BUTTONS["zh-hans"]["confirm"])
     assert await count(bot, "enterprises") == 1
     first = await bot.store.registration_of(owner.id)
     second = await bot.store.registration_of(colleague.id)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.enterprise.id == second.enterprise.id
     assert {c.name for c in await bot.store.contacts_of(first.enterprise.id)} == {"王芳", "李雷"}
 
@@ -329,7 +337,8 @@ async def test_registered_owner_views_and_edits_registration(
     await owner.press(BUTTONS["zh-hans"]["save"])
     assert "已保存修改" in last_text(owner)
     registration = await bot.store.registration_of(owner.id)
-    assert registration is not None and registration.contact.phone == "+8613700002222"
+    assert registration is not None
+    assert registration.contact.phone == "+8613700002222"
     assert await count(bot, "contacts") == 1
 
 
@@ -339,10 +348,12 @@ async def test_edit_a_field_before_confirming(bot: BotRunner, owner: FakeUser) -
     await owner.press("所在区县")
     await owner.press("寿县")
     summary = last_text(owner)
-    assert "寿县" in summary and "田家庵区" not in summary
+    assert "寿县" in summary
+    assert "田家庵区" not in summary
     await owner.press(BUTTONS["zh-hans"]["confirm"])
     registration = await bot.store.registration_of(owner.id)
-    assert registration is not None and registration.enterprise.district == "shouxian"
+    assert registration is not None
+    assert registration.enterprise.district == "shouxian"
 
 
 async def test_typed_district_is_accepted_when_unambiguous(bot: BotRunner, owner: FakeUser) -> None:
@@ -378,7 +389,8 @@ async def test_old_button_answers_expired_and_changes_nothing(
     assert "按钮已经失效" in api.callback_answers[-1].text
     assert "联系人姓名" in last_text(owner)
     dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
-    assert dialog is not None and dialog.state == "contact_name"
+    assert dialog is not None
+    assert dialog.state == "contact_name"
 
 
 async def test_forged_callback_data_is_refused(
@@ -394,7 +406,8 @@ async def test_forged_callback_data_is_refused(
     other = api.user(1003, first_name="Mallory")
     await other.press_data(question, data)  # someone else's button
     dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
-    assert dialog is not None and dialog.state == "district"
+    assert dialog is not None
+    assert dialog.state == "district"
 
 
 async def test_other_command_mid_dialog_keeps_the_dialog(bot: BotRunner, owner: FakeUser) -> None:

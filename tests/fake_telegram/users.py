@@ -1,0 +1,249 @@
+"""Fake Telegram users: they write to the bot, press buttons and share contacts."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from .html import utf16_len
+from .models import FakeChat, Message
+
+if TYPE_CHECKING:
+    from .core import FakeBotAPI
+
+__all__ = ["TINY_PNG", "FakeUser", "command_entities"]
+
+_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
+
+
+def _tiny_png() -> bytes:
+    """A valid 1x1 white PNG, so "photos" from users are real images."""
+
+    def chunk(tag: bytes, payload: bytes) -> bytes:
+        body = tag + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\xff\xff")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+TINY_PNG = _tiny_png()
+
+
+def command_entities(text: str) -> list[dict[str, Any]]:
+    """The ``bot_command`` entity Telegram attaches to a text starting with ``/command``."""
+    match = _COMMAND_RE.match(text)
+    if match is None:
+        return []
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))}]
+
+
+class FakeUser:
+    """A Telegram user of the fake; its async methods deliver real Update JSON to the bot."""
+
+    def __init__(
+        self,
+        api: FakeBotAPI,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "zh-hans",
+    ) -> None:
+        self.api = api
+        self.id = user_id
+        self.first_name = first_name
+        self.last_name = last_name
+        self.username = username
+        self.language_code = language_code
+
+    def __repr__(self) -> str:
+        return f"FakeUser(id={self.id}, first_name={self.first_name!r})"
+
+    def to_json(self) -> dict[str, Any]:
+        """Bot API ``User`` object."""
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+    @property
+    def chat(self) -> FakeChat:
+        """The private chat with the bot."""
+        return self.api.chats[self.id]
+
+    # -- sending ------------------------------------------------------------------------------
+    async def _post(self, kind: str, chat_id: int | None = None, **fields: Any) -> Message:
+        message = self.api.record_user_message(self, kind=kind, chat_id=chat_id, **fields)
+        await self.api.deliver_message(message)
+        return message
+
+    async def send(self, text: str, *, chat_id: int | None = None) -> Message:
+        """Send a text (``/cmd ...`` gets its ``bot_command`` entity)."""
+        return await self._post(
+            "text", chat_id, text=text, plain=text, entities=command_entities(text)
+        )
+
+    async def reply(self, to_message: Message, text: str) -> Message:
+        """Send a text replying to ``to_message``."""
+        return await self._post(
+            "text",
+            to_message.chat_id,
+            text=text,
+            plain=text,
+            entities=command_entities(text),
+            reply_to_message_id=to_message.message_id,
+        )
+
+    async def share_contact(
+        self,
+        phone_number: str,
+        user_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        *,
+        anonymous: bool = False,
+    ) -> Message:
+        """Share a contact card: one's own by default, or someone else's (``user_id``).
+
+        ``anonymous=True`` omits ``user_id`` (a phone-book entry without Telegram account).
+        Note: real clients often send the number without the leading ``+``.
+        """
+        owner = self.id if user_id is None else user_id
+        contact: dict[str, Any] = {
+            "phone_number": phone_number,
+            "first_name": first_name or (self.first_name if owner == self.id else "Contact"),
+        }
+        if last_name is not None or (owner == self.id and self.last_name is not None):
+            contact["last_name"] = last_name if last_name is not None else self.last_name
+        if not anonymous:
+            contact["user_id"] = owner
+        return await self._post("contact", media=contact)
+
+    async def send_photo(self, caption: str | None = None, content: bytes | None = None) -> Message:
+        """Send a photo (a tiny real PNG unless ``content`` is given)."""
+        stored = self.api.store_file("photo", content or TINY_PNG, mime_type="image/png", ext="png")
+        return await self._post(
+            "photo",
+            caption=caption,
+            plain=caption or "",
+            file_id=stored.file_id,
+            media=self.api.photo_sizes(stored),
+        )
+
+    async def send_document(
+        self,
+        file_name: str = "a.pdf",
+        caption: str | None = None,
+        content: bytes | None = None,
+        mime_type: str | None = None,
+    ) -> Message:
+        """Send a document (synthetic bytes unless ``content`` is given)."""
+        ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else "bin"
+        if mime_type is None:
+            mime_type = "application/pdf" if ext == "pdf" else "application/octet-stream"
+        data = content if content is not None else _fake_document(file_name)
+        stored = self.api.store_file(
+            "document", data, file_name=file_name, mime_type=mime_type, ext=ext
+        )
+        media = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": stored.file_size,
+        }
+        return await self._post(
+            "document", caption=caption, plain=caption or "", file_id=stored.file_id, media=media
+        )
+
+    async def send_sticker(self, emoji: str = "👍") -> Message:
+        """Send a (static) sticker."""
+        stored = self.api.store_file("sticker", b"RIFF\x00\x00\x00\x00WEBPfake", ext="webp")
+        media = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": stored.file_size,
+        }
+        return await self._post("sticker", file_id=stored.file_id, media=media)
+
+    async def send_location(
+        self, latitude: float = 31.2304, longitude: float = 121.4737
+    ) -> Message:
+        """Send a location (Shanghai by default)."""
+        return await self._post("location", media={"latitude": latitude, "longitude": longitude})
+
+    # -- buttons ------------------------------------------------------------------------------
+    def find_button(self, label: str, message: Message | None = None) -> tuple[Message, str]:
+        """The message and callback_data of the inline button labelled ``label``."""
+        if message is not None:
+            candidates = [message]
+        else:
+            sent = self.api.sent_to(self.id)
+            candidates = [m for m in reversed(sent) if m.buttons]
+        for candidate in candidates:
+            for button in candidate.buttons:
+                if button.get("text") != label:
+                    continue
+                if button.get("callback_data") is None:
+                    kinds = [k for k in button if k != "text"]
+                    raise AssertionError(f"button {label!r} is not a callback button: {kinds}")
+                return candidate, str(button["callback_data"])
+        available = "; ".join(f"#{m.message_id}: {m.button_labels}" for m in candidates[:3])
+        raise AssertionError(
+            f"no inline button {label!r} in chat {self.id}; available: {available or 'none'}"
+        )
+
+    async def press(self, label: str, message: Message | None = None) -> str:
+        """Press an inline button by its exact text; returns the callback query id.
+
+        Looks on ``message`` if given, else on the latest bot message bearing the label.
+        """
+        target, data = self.find_button(label, message)
+        return await self.api.deliver_callback(self, target, data)
+
+    async def press_data(self, message: Message, data: str | None) -> str:
+        """Send a callback query with arbitrary (possibly forged) data for ``message``."""
+        return await self.api.deliver_callback(self, message, data)
+
+    # -- inspection and state -----------------------------------------------------------------
+    @property
+    def inbox(self) -> list[Message]:
+        """Bot messages to this user, in order."""
+        return self.api.sent_to(self.id)
+
+    @property
+    def last(self) -> Message | None:
+        """The latest bot message to this user."""
+        return self.api.last_bot_message(self.id)
+
+    @property
+    def blocked(self) -> bool:
+        return self.id in self.api.blocked
+
+    def block(self) -> None:
+        """Block the bot: sending to this user answers 403 until unblocked (or the user writes)."""
+        self.api.blocked.add(self.id)
+
+    def unblock(self) -> None:
+        """Unblock the bot."""
+        self.api.blocked.discard(self.id)
+
+
+def _fake_document(file_name: str) -> bytes:
+    if file_name.lower().endswith(".pdf"):
+        return f"%PDF-1.4\n% fake document {file_name}\n%%EOF\n".encode()
+    return f"fake document {file_name}\n".encode()

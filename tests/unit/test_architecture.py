@@ -1,0 +1,78 @@
+"""Dependencies point inward: read every module's imports and check the layer rules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+FRAMEWORKS = {"telegram", "aiosqlite", "jinja2", "apscheduler", "httpx", "sqlite3"}
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def modules(folder: str) -> list[Path]:
+    return sorted((BOT / folder).rglob("*.py"))
+
+
+def top(names: set[str]) -> set[str]:
+    return {n.split(".")[0] for n in names}
+
+
+@pytest.mark.parametrize("path", modules("domain"), ids=lambda p: p.name)
+def test_domain_imports_no_framework_and_no_outer_layer(path: Path) -> None:
+    found = imports(path)
+    assert not top(found) & FRAMEWORKS
+    assert not {n for n in found if n.startswith(("bot.services", "bot.storage", "bot.telegram"))}
+
+
+@pytest.mark.parametrize("path", modules("services"), ids=lambda p: p.name)
+def test_services_depend_on_domain_only(path: Path) -> None:
+    found = imports(path)
+    assert not top(found) & FRAMEWORKS
+    assert not {n for n in found if n.startswith(("bot.storage", "bot.telegram", "bot.rendering"))}
+
+
+def test_only_storage_imports_aiosqlite() -> None:
+    offenders = [
+        p for p in BOT.rglob("*.py") if "aiosqlite" in top(imports(p)) and "storage" not in p.parts
+    ]
+    assert offenders == []
+
+
+def test_storage_knows_nothing_of_telegram_or_templates() -> None:
+    for path in modules("storage"):
+        assert not top(imports(path)) & {"telegram", "jinja2"}, path
+
+
+def test_only_the_edge_imports_telegram() -> None:
+    edge = {"app.py", "context.py", "__main__.py"}
+    offenders = [
+        p
+        for p in BOT.rglob("*.py")
+        if "telegram" in top(imports(p)) and "telegram" not in p.parent.name and p.name not in edge
+    ]
+    assert offenders == []
+
+
+def test_only_rendering_imports_jinja2() -> None:
+    offenders = [p.name for p in BOT.rglob("*.py") if "jinja2" in top(imports(p))]
+    assert offenders == ["rendering.py"]
+
+
+def test_handlers_hold_no_sql() -> None:
+    for path in modules("telegram"):
+        text = path.read_text(encoding="utf-8")
+        for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
+            assert keyword not in text, f"{path.name} contains SQL ({keyword.strip()})"

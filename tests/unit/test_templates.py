@@ -1,0 +1,106 @@
+"""Every template renders in every language, as valid Telegram HTML, with a sample context."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain.credit_code import CreditCodeRule
+from bot.domain.models import Enterprise, EnterpriseSource, Language
+from bot.domain.phone import PhoneRule
+from bot.domain.registration import TextRule
+from bot.rendering import Renderer
+from tests.fake_telegram import parse_html
+
+RENDERER = Renderer()
+ENTERPRISE = Enterprise(
+    1, "91340400MA2N0000XY", "<b>A&B</b>", "tianjiaan", "other", EnterpriseSource.IMPORT
+)
+
+
+class _Registration:
+    enterprise = ENTERPRISE
+
+
+SAMPLE: dict[str, Any] = {
+    "name": "<Ann & Bob>",
+    "registration": _Registration(),
+    "commands": [{"name": "start", "description": "<desc>"}],
+    "dialog": "registration",
+    "updating": True,
+    "registered": True,
+    "rule": "check_digit",
+    "limit": 50,
+    "length": 17,
+    "bad_chars": ("<", "&"),
+    "suggestions": (("O", "0"),),
+    "expected": "Y",
+    "text": "<script>",
+    "enterprise": ENTERPRISE,
+    "imported": True,
+    "existing": True,
+    "enterprise_name": "<b>A&B</b>",
+    "credit_code": "91340400MA2N0000XY",
+    "district": "田家庵区",
+    "industry": "制造业",
+    "contact_name": "王 & 李",
+    "phone": "138 1234 5678",
+}
+# Templates that branch on a value are rendered once per value: each branch must say something.
+VARIANTS: dict[str, list[dict[str, Any]]] = {
+    "registration/error_name": [{"rule": r.value} for r in TextRule],
+    "registration/error_credit_code": [{"rule": r.value} for r in CreditCodeRule],
+    "registration/error_phone": [{"rule": r.value} for r in PhoneRule],
+    "registration/error_not_text": [{"expected": e} for e in ("text", "button", "phone")],
+    "cancelled": [{"dialog": d, "updating": u} for d in ("registration", None) for u in (1, 0)],
+    "start": [{"registration": None}, {}],
+    "errors/unknown_input": [{"registered": True}, {"registered": False}],
+    "registration/summary": [{"updating": False, "existing": False}, {"imported": False}],
+}
+NAMES = RENDERER.message_names()
+
+
+@pytest.mark.parametrize("lang", list(Language), ids=lambda lang: lang.value)
+@pytest.mark.parametrize("name", NAMES)
+def test_renders_as_valid_telegram_html(name: str, lang: Language) -> None:
+    for variant in VARIANTS.get(name, [{}]):
+        text = RENDERER.render(name, lang, **{**SAMPLE, **variant})
+        parsed = parse_html(text)  # raises on anything Telegram would refuse
+        assert parsed.plain.strip(), (name, variant)
+        assert len(parsed.plain) <= 4096
+        assert "<script>" not in parsed.plain or "&lt;script&gt;" in text
+
+
+def test_every_language_has_every_template() -> None:
+    root = RENDERER.templates_dir
+    hans = {p.relative_to(root / "zh-hans") for p in (root / "zh-hans").rglob("*.html")}
+    en = {p.relative_to(root / "en") for p in (root / "en").rglob("*.html")}
+    assert hans == en
+    hant = root / "zh-hant"
+    extra = {p.relative_to(hant) for p in hant.rglob("*.html")} if hant.exists() else set()
+    assert extra <= hans  # hand-written Traditional overrides only for existing templates
+
+
+def test_every_button_label_exists_in_every_language() -> None:
+    source = (RENDERER.templates_dir / "zh-hans" / "buttons.html").read_text(encoding="utf-8")
+    labels = re.findall(r"macro (\w+)\(", source)
+    assert len(labels) > 10
+    for lang in Language:
+        for label in labels:
+            assert RENDERER.label(lang, label)
+
+
+def test_traditional_is_converted_from_simplified() -> None:
+    assert RENDERER.render("privacy", Language.ZH_HANT).startswith("<b>個人信息說明</b>")
+
+
+def test_button_labels_are_plain_text() -> None:
+    assert RENDERER.label(Language.EN, "cmd_privacy") == "What we store and why"
+    assert "&" not in RENDERER.label(Language.EN, "language_en")
+
+
+def test_templates_dir_is_the_repository_folder() -> None:
+    assert RENDERER.templates_dir == Path(__file__).resolve().parents[2] / "templates"
