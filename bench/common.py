@@ -1,0 +1,150 @@
+"""Shared benchmark plumbing: processes on loopback, the fake API's control routes, statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:BENCH-token-for-the-fake-bot-api-000000"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def process(
+    args: list[str], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a child process for the duration of the block; terminate it afterwards."""
+    with tempfile.TemporaryFile() as log:
+        child = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield child
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+            if child.returncode not in (0, -15):
+                log.seek(0)
+                sys.stderr.write(log.read().decode(errors="replace")[-3000:])
+
+
+@contextmanager
+def fake_api() -> Iterator[str]:
+    """Start the fake Bot API as its own process; yield its base address."""
+    port = free_port()
+    with process([sys.executable, "-m", "tests.fake_telegram", "--port", str(port)]):
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base}/_fake/chats/0/messages", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+
+
+def bot_env(base: str, tmp: Path, **extra: str) -> dict[str, str]:
+    """Environment for a bot process pointed at the fake API."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGAL_AID_")}
+    env.update(
+        LEGAL_AID_BOT_TOKEN=TOKEN,
+        LEGAL_AID_TELEGRAM_BASE_URL=f"{base}/bot",
+        LEGAL_AID_TELEGRAM_BASE_FILE_URL=f"{base}/file/bot",
+        LEGAL_AID_TELEGRAM_POLL_TIMEOUT="1",
+        LEGAL_AID_TELEGRAM_MAX_MESSAGES_PER_SECOND="0",  # rate limits off: measure the bot
+        LEGAL_AID_STORAGE_DATABASE=str(tmp / "bench.db"),
+        LEGAL_AID_LOGGING_LEVEL="WARNING",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+class Driver:
+    """Plays users through the fake API's control routes and times each answer."""
+
+    def __init__(self, base: str) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=base, timeout=30, limits=httpx.Limits(max_connections=200)
+        )
+        self.latencies: list[float] = []
+        self._last: dict[int, int] = {}
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def _until(self, user: int, after: int, marker: str, started: float) -> None:
+        while True:
+            response = await self.client.get(
+                f"/_fake/chats/{user}/wait", params={"after": after, "timeout": 20}
+            )
+            response.raise_for_status()
+            message = response.json()["message"]
+            after = message["message_id"]
+            if marker in (message.get("plain") or ""):
+                self._last[user] = after
+                self.latencies.append(time.perf_counter() - started)
+                return
+
+    async def send(self, user: int, text: str, marker: str) -> None:
+        """Send text as the user; wait for the bot message containing marker."""
+        started = time.perf_counter()
+        response = await self.client.post(f"/_fake/users/{user}/send", json={"text": text})
+        response.raise_for_status()
+        await self._until(user, response.json()["message"]["message_id"], marker, started)
+
+    async def press(self, user: int, label: str, marker: str) -> None:
+        """Press a button as the user; wait for the bot message containing marker."""
+        started = time.perf_counter()
+        response = await self.client.post(f"/_fake/users/{user}/press", json={"label": label})
+        response.raise_for_status()
+        await self._until(user, self._last.get(user, 0), marker, started)
+
+
+def summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
+    """Throughput and latency percentiles (milliseconds)."""
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {
+        "updates": len(ordered),
+        "updates_per_s": round(len(ordered) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(p99 * 1000, 2),
+    }
+
+
+async def wait_ready(driver: Driver, user: int, text: str, marker: str) -> None:
+    """Block until the bot answers (its process has started and is polling)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            await driver.send(user, text, marker)
+            driver.latencies.clear()
+            return
+        except httpx.HTTPStatusError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
