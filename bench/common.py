@@ -33,7 +33,8 @@ def process(
     args: list[str], env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a child process for the duration of the block; terminate it afterwards."""
-    with tempfile.TemporaryFile() as log:
+    keep = os.environ.get("BENCH_LOG")  # a path: keep the child's output there
+    with open(keep, "ab") if keep else tempfile.TemporaryFile() as log:
         child = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield child

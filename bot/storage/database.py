@@ -35,6 +35,11 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        # SQLite keeps a connection's read snapshot while any of its statements is active, so
+        # two overlapping reads on the reader would let the second miss a commit made between
+        # them. One read at a time (each fully fetched, its cursor closed) means every read
+        # starts a fresh snapshot and sees every write committed before it began.
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -82,14 +87,13 @@ class Database:
             await self._writer.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        """Read one row of committed data."""
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        """Read one row of the latest committed data."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Read all rows of committed data."""
-        async with self._reader.execute(sql, tuple(params)) as cursor:
+        """Read all rows of the latest committed data."""
+        async with self._read_lock, self._reader.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def schema_version(self) -> int:
