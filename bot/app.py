@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.context import BotContext, Services, SystemClock
+from bot.domain.models import Language
 from bot.domain.ports import Clock
 from bot.rendering import Renderer
+from bot.services.cases import CaseService
+from bot.services.intake import IntakeService
 from bot.services.registration import RegistrationService
+from bot.services.staff import StaffService
 from bot.settings import Settings
+from bot.storage.cases import CaseStore
 from bot.storage.database import Database
+from bot.storage.outbox import OutboxStore
+from bot.storage.people import PeopleStore
 from bot.storage.store import Store
-from bot.telegram import basic, registration
+from bot.telegram import basic, cases, intake, registration, staff
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.menus import set_default_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.sender import OutboxSender, SenderLimits
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -33,15 +41,34 @@ def build_services(
     renderer: Renderer | None = None,
 ) -> Services:
     """Build the services over an open database."""
+    clock = clock or SystemClock()
     store = Store(db)
+    people = PeopleStore(db, store)
+    cases = CaseService(
+        CaseStore(db, settings.cases.number_prefix),
+        people,
+        clock,
+        settings.categories,
+        settings.access.admins,
+    )
+    choices = {
+        "district": settings.districts,
+        "industry": settings.industries,
+        "category": [c.choice for c in settings.categories],
+    }
     return Services(
         settings=settings,
         store=store,
-        renderer=renderer or Renderer(),
+        people=people,
+        renderer=renderer or Renderer(choices=choices, timezone=settings.locale.timezone),
         callbacks=CallbackCodec(settings.token),
-        registration=RegistrationService(
-            store, clock or SystemClock(), settings.districts, settings.industries
+        registration=RegistrationService(store, clock, settings.districts, settings.industries),
+        staff=StaffService(people, clock, settings.cases.invite_hours),
+        cases=cases,
+        intake=IntakeService(
+            store, cases, settings.categories, settings.cases.description_min_chars
         ),
+        outbox=OutboxStore(db),
     )
 
 
@@ -51,6 +78,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    sender_request: BaseRequest | None = None,
     clock: Clock | None = None,
 ) -> BotApplication:
     """Wire the bot: services, handlers in their groups, persistence, processor, errors."""
@@ -90,11 +118,76 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
+    services.sender = _build_sender(services, sender_request)
+    services.cases.waker = services.sender
+    # Group 0: exactly one handler answers each update, the first that matches, in this order.
     application.add_handlers(basic.before_dialogs(), group=0)
     application.add_handler(registration.build(), group=0)
+    application.add_handler(intake.conversation(), group=0)
+    application.add_handler(staff.conversation(), group=0)
+    application.add_handlers(cases.handlers(), group=0)
+    application.add_handlers(staff.handlers(), group=0)
+    application.add_handler(cases.input_handler(basic.other_input), group=0)
     application.add_handlers(basic.after_dialogs(), group=0)
     application.add_error_handler(basic.on_error)
     return application
+
+
+def _build_sender(services: Services, request: BaseRequest | None) -> OutboxSender:
+    """The outbox sender, with a Bot of its own: it owns the rate limits (no AIORateLimiter)."""
+    settings = services.settings
+    bot = Bot(
+        settings.token,
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+        request=request
+        or HTTPXRequest(
+            connection_pool_size=32,
+            connect_timeout=settings.telegram.connect_timeout,
+            read_timeout=settings.telegram.read_timeout,
+        ),
+    )
+    limits = settings.outbox
+    store = services.store
+    default = settings.default_language
+
+    async def language_of(chat_id: int) -> Language:
+        chosen, client = await store.languages_of(chat_id)
+        return chosen or client or default
+
+    return OutboxSender(
+        services.outbox,
+        bot,
+        services.renderer,
+        services.callbacks,
+        language_of,
+        SenderLimits(
+            per_second=limits.messages_per_second,
+            per_chat_per_second=limits.per_chat_per_second,
+            chat_burst=limits.chat_burst,
+            group_per_minute=limits.group_per_minute,
+            retry_base=limits.retry_base_seconds,
+            retry_max=limits.retry_max_seconds,
+            max_attempts=limits.max_attempts,
+        ),
+        on_undeliverable=services.cases.report_undeliverable,
+    )
+
+
+async def start_background(application: BotApplication) -> None:
+    """Start what runs beside the handlers: the outbox sender (after initialize)."""
+    services: Services = application.bot_data["services"]
+    assert services.sender is not None
+    await services.sender.bot.initialize()
+    services.sender.start()
+
+
+async def stop_background(application: BotApplication) -> None:
+    """Stop the outbox sender, letting sends in flight finish."""
+    services: Services = application.bot_data["services"]
+    if services.sender is not None:
+        await services.sender.stop()
+        await services.sender.bot.shutdown()
 
 
 async def publish_menus(application: BotApplication) -> None:

@@ -10,10 +10,16 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.domain.models import Language, Role
 from bot.rendering import Renderer
+from bot.services.cases import Actor, CaseService
+from bot.services.intake import IntakeService
 from bot.services.registration import RegistrationService
+from bot.services.staff import StaffService
 from bot.settings import Settings
+from bot.storage.outbox import OutboxStore
+from bot.storage.people import PeopleStore
 from bot.storage.store import Store
 from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.sender import OutboxSender
 
 
 class SystemClock:
@@ -24,15 +30,21 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Services:
-    """Everything handlers use, built once by app.build_application."""
+    """Everything handlers use, built once by app.build_services."""
 
     settings: Settings
     store: Store
+    people: PeopleStore
     renderer: Renderer
     callbacks: CallbackCodec
     registration: RegistrationService
+    staff: StaffService
+    cases: CaseService
+    intake: IntakeService
+    outbox: OutboxStore
+    sender: OutboxSender | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -57,10 +69,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     async def language(self, user_id: int, client_code: str | None) -> Language:
         """The user's language: chosen with /language, else their client's, else the default."""
         if self._language is None:
-            chosen = await self.services.store.language_of(user_id)
-            self._language = chosen or Language.from_client(
-                client_code, self.services.settings.default_language
-            )
+            store = self.services.store
+            chosen, remembered = await store.languages_of(user_id)
+            client = Language.from_client(client_code, self.services.settings.default_language)
+            if client_code and client is not remembered:
+                await store.remember_client_language(user_id, client)
+            self._language = chosen or client
         return self._language
 
     def forget_language(self) -> None:
@@ -72,3 +86,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         if user_id in self.services.settings.access.admins:
             return Role.ADMIN
         return await self.services.store.role_of(user_id) or Role.OWNER
+
+    async def actor(self, user_id: int) -> Actor:
+        """Who the user is: role, staff record or owner registration (re-read every time)."""
+        role = await self.role(user_id)
+        if role is Role.OWNER:
+            registration = await self.services.registration.registration_of(user_id)
+            return Actor(user_id, role, registration=registration)
+        return Actor(user_id, role, staff=await self.services.staff.staff_of(user_id))

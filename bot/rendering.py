@@ -8,14 +8,16 @@ three languages never drift apart in content.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
 from bot.domain.chinese import to_traditional
-from bot.domain.models import Language
+from bot.domain.models import Choice, Language
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,8 +56,15 @@ class _HantLoader(jinja2.FileSystemLoader):
 class Renderer:
     """Renders message templates and button labels in a given language."""
 
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        templates_dir: Path | None = None,
+        choices: Mapping[str, Sequence[Choice]] | None = None,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
         self.templates_dir = templates_dir or default_templates_dir()
+        self._choices = {kind: {c.id: c for c in items} for kind, items in (choices or {}).items()}
+        self._zone = ZoneInfo(timezone)
         self.env = jinja2.Environment(
             loader=_HantLoader(self.templates_dir),
             autoescape=True,
@@ -64,6 +73,19 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        self.env.globals["choice"] = self._choice_label
+        self.env.filters["local_time"] = self._local_time
+
+    @jinja2.pass_context
+    def _choice_label(self, context: jinja2.runtime.Context, kind: str, ident: str) -> str:
+        """A configured district, industry or category label in the template's language."""
+        found = self._choices.get(kind, {}).get(ident)
+        return found.label(Language(context["lang"])) if found else ident
+
+    def _local_time(self, value: str | datetime) -> str:
+        """An ISO timestamp shown in the deployment's timezone."""
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return moment.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
 
     def render(self, name: str, lang: Language, /, **context: Any) -> str:
         """Render templates/<lang>/<name>.html as Telegram HTML."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.chinese import to_traditional
-from bot.domain.models import Choice, Language
+from bot.domain.models import Category, Choice, Language
 
 ENV_PREFIX = "LEGAL_AID_"
 TOKEN_ENV = "LEGAL_AID_BOT_TOKEN"
@@ -73,6 +73,24 @@ class SlaSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CasesSettings:
+    number_prefix: str = "HN"
+    invite_hours: int = 72
+    description_min_chars: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSettings:
+    messages_per_second: float = 25.0
+    per_chat_per_second: float = 1.0
+    chat_burst: int = 3
+    group_per_minute: int = 20
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 300.0
+    max_attempts: int = 25
+
+
+@dataclass(frozen=True, slots=True)
 class DataSettings:
     districts: str = "districts.toml"
     industries: str = "industries.toml"
@@ -84,16 +102,6 @@ class LoggingSettings:
     level: str = "INFO"
 
 
-@dataclass(frozen=True, slots=True)
-class Category:
-    """A request category (§3.2) and where its cases are routed."""
-
-    choice: Choice
-    route: str
-    specialty: str | None
-    sla_hours: Mapping[str, int]
-
-
 _SECTIONS: dict[str, type] = {
     "telegram": TelegramSettings,
     "webhook": WebhookSettings,
@@ -101,6 +109,8 @@ _SECTIONS: dict[str, type] = {
     "locale": LocaleSettings,
     "access": AccessSettings,
     "sla": SlaSettings,
+    "cases": CasesSettings,
+    "outbox": OutboxSettings,
     "data": DataSettings,
     "logging": LoggingSettings,
 }
@@ -118,6 +128,8 @@ class Settings:
     locale: LocaleSettings
     access: AccessSettings
     sla: SlaSettings
+    cases: CasesSettings
+    outbox: OutboxSettings
     data: DataSettings
     logging: LoggingSettings
     districts: tuple[Choice, ...]
@@ -296,6 +308,18 @@ def _validate(sections: dict[str, Any], source: str) -> None:
     sla: SlaSettings = sections["sla"]
     if sla.normal_hours <= 0 or sla.urgent_hours <= 0:
         raise ConfigError(source, "sla", "hours must be positive")
+    cases: CasesSettings = sections["cases"]
+    if not cases.number_prefix.isalnum() or not cases.number_prefix.isascii():
+        raise ConfigError(source, "cases.number_prefix", "letters and digits only (e.g. HN)")
+    if cases.invite_hours <= 0 or cases.description_min_chars < 1:
+        raise ConfigError(
+            source, "cases", "invite_hours and description_min_chars must be positive"
+        )
+    outbox: OutboxSettings = sections["outbox"]
+    if min(outbox.messages_per_second, outbox.per_chat_per_second, outbox.retry_base_seconds) <= 0:
+        raise ConfigError(source, "outbox", "rates and retry_base_seconds must be positive")
+    if outbox.max_attempts < 1 or outbox.chat_burst < 1 or outbox.group_per_minute < 1:
+        raise ConfigError(source, "outbox", "max_attempts, chat_burst, group_per_minute >= 1")
     if not 1 <= sections["webhook"].port <= 65535:
         raise ConfigError(source, "webhook.port", "must be 1-65535")
 

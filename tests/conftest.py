@@ -7,6 +7,7 @@ import os
 # As bot/__init__.py does for the bot: PTB durations as timedelta, no deprecation warning.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,7 +19,13 @@ import pytest
 from telegram import Update
 from telegram.request import HTTPXRequest
 
-from bot.app import BotApplication, build_application, publish_menus
+from bot.app import (
+    BotApplication,
+    build_application,
+    publish_menus,
+    start_background,
+    stop_background,
+)
 from bot.settings import Settings, load_settings
 from bot.storage.database import Database
 from bot.storage.store import Store
@@ -91,10 +98,12 @@ class BotRunner:
             self._db,
             request=request(),
             get_updates_request=request(),
+            sender_request=request(),
             clock=self.clock,
         )
         await self._app.initialize()
         await publish_menus(self._app)
+        await start_background(self._app)
         self.api.on_update = self._dispatch
 
     async def _dispatch(self, data: dict[str, Any]) -> None:
@@ -105,7 +114,14 @@ class BotRunner:
         """Drop the application as a killed process would: no shutdown, no persistence flush."""
         self.api.on_update = None
         app, self._app = self.app, None
-        for request in (app.bot.request, app.updater.bot.request if app.updater else None):
+        sender = app.bot_data["services"].sender
+        sender.abandon()
+        await asyncio.sleep(0)  # let the cancelled tasks end, as the process's death would
+        for request in (
+            app.bot.request,
+            app.updater.bot.request if app.updater else None,
+            sender.bot.request,
+        ):
             if request is not None:
                 with contextlib.suppress(Exception):
                     await request.shutdown()
@@ -119,6 +135,7 @@ class BotRunner:
     async def stop(self) -> None:
         if self._app is not None:
             self.api.on_update = None
+            await stop_background(self._app)
             await self._app.shutdown()
             self._app = None
         if self._db is not None:

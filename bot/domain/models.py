@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 class Language(enum.StrEnum):
@@ -55,6 +57,138 @@ class Choice:
     def label(self, lang: Language) -> str:
         """Return the label in the given language, falling back to Simplified Chinese."""
         return self.labels.get(lang.value) or self.labels[Language.ZH_HANS.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A request category (§3.2): where its cases go and how fast they must be answered."""
+
+    choice: Choice
+    route: str  # "liaison" or "counsel"
+    specialty: str | None
+    sla_hours: Mapping[str, int]  # urgency -> hours to a first staff answer
+
+    @property
+    def id(self) -> str:
+        """The category's id."""
+        return self.choice.id
+
+
+class Urgency(enum.StrEnum):
+    """How fast an owner needs an answer."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class CaseStatus(enum.StrEnum):
+    """A case's life: open (maybe unassigned) → accepted → resolved → closed (or reopened)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """A police liaison, a counsel or an admin, bound to one Telegram account."""
+
+    id: int
+    telegram_id: int | None
+    role: Role
+    display_name: str
+    title: str
+    district: str | None
+    specialties: tuple[str, ...]
+    available: bool
+    active: bool
+
+    @property
+    def routable(self) -> bool:
+        """Whether new cases may be routed to this person now."""
+        return self.active and self.available and self.telegram_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A single-use staff invite."""
+
+    code: str
+    role: Role
+    expires_at: datetime
+    used: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """An owner's request and where it stands."""
+
+    id: int
+    number: str
+    enterprise_id: int
+    opened_by: int | None
+    category: str
+    urgency: Urgency
+    description: str
+    status: CaseStatus
+    assignee_id: int | None
+    sla_due_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    created_at: datetime
+    rating: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Open or accepted: still being worked on."""
+        return self.status in (CaseStatus.OPEN, CaseStatus.ACCEPTED)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One entry of a case's history."""
+
+    id: int
+    case_id: int
+    at: datetime
+    actor_kind: str  # owner, staff, system
+    actor_id: int | None
+    kind: str
+    text: str | None
+    file_kind: str | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An entry to add to a case's history."""
+
+    actor_kind: str
+    actor_id: int | None
+    kind: str
+    text: str | None = None
+    file_kind: str | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """What an owner's confirmed request stores."""
+
+    enterprise_id: int
+    opened_by: int
+    category: str
+    urgency: Urgency
+    description: str
+    assignee_id: int | None
+    sla_due_at: datetime
+    at: datetime
+    dialog: tuple[str, int, int] | None = None  # the /ask dialog to forget in the same commit
 
 
 @dataclass(frozen=True, slots=True)

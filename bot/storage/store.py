@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
-from typing import Any
-
-import aiosqlite
+from datetime import datetime
 
 from bot.domain.models import (
     Contact,
@@ -18,19 +15,8 @@ from bot.domain.models import (
     Registration,
     Role,
 )
+from bot.storage.common import audit, ensure_account, iso, now, parse
 from bot.storage.database import Database
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _now() -> str:
-    return _iso(datetime.now(UTC))
 
 
 def _enterprise(row: sqlite3.Row) -> Enterprise:
@@ -53,24 +39,7 @@ def _contact(row: sqlite3.Row) -> Contact:
         telegram_id=row["telegram_id"],
         name=row["name"],
         phone=row["phone"],
-        consented_at=_parse(row["consented_at"]),
-    )
-
-
-async def _ensure_account(tx: aiosqlite.Connection, telegram_id: int, now: str) -> None:
-    await tx.execute(
-        "INSERT INTO accounts (telegram_id, created_at, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (telegram_id) DO NOTHING",
-        (telegram_id, now, now),
-    )
-
-
-async def _audit(
-    tx: aiosqlite.Connection, actor: int | None, action: str, subject: str, **details: Any
-) -> None:
-    await tx.execute(
-        "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)",
-        (_now(), actor, action, subject, json.dumps(details, ensure_ascii=False)),
+        consented_at=parse(row["consented_at"]),
     )
 
 
@@ -88,14 +57,35 @@ class Store:
         )
         return Language(row["language"]) if row and row["language"] else None
 
+    async def languages_of(self, telegram_id: int) -> tuple[Language | None, Language | None]:
+        """The user's chosen language and their client's last known one."""
+        row = await self.db.fetchone(
+            "SELECT language, client_language FROM accounts WHERE telegram_id = ?", (telegram_id,)
+        )
+        if row is None:
+            return None, None
+        chosen = Language(row["language"]) if row["language"] else None
+        client = Language(row["client_language"]) if row["client_language"] else None
+        return chosen, client
+
+    async def remember_client_language(self, telegram_id: int, language: Language) -> None:
+        """Remember the client's language, for messages sent to the user later."""
+        at = now()
+        async with self.db.transaction() as tx:
+            await ensure_account(tx, telegram_id, at)
+            await tx.execute(
+                "UPDATE accounts SET client_language = ?, updated_at = ? WHERE telegram_id = ?",
+                (language.value, at, telegram_id),
+            )
+
     async def set_language(self, telegram_id: int, language: Language) -> None:
         """Remember the user's chosen language."""
-        now = _now()
+        at = now()
         async with self.db.transaction() as tx:
-            await _ensure_account(tx, telegram_id, now)
+            await ensure_account(tx, telegram_id, at)
             await tx.execute(
                 "UPDATE accounts SET language = ?, updated_at = ? WHERE telegram_id = ?",
-                (language.value, now, telegram_id),
+                (language.value, at, telegram_id),
             )
 
     async def role_of(self, telegram_id: int) -> Role | None:
@@ -129,7 +119,7 @@ class Store:
                     dialog.user_id,
                     dialog.state,
                     json.dumps(dialog.data, ensure_ascii=False),
-                    _now(),
+                    now(),
                 ),
             )
 
@@ -155,7 +145,7 @@ class Store:
                 "INSERT INTO dialogs (name, chat_id, user_id, state, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, chat_id, user_id) DO UPDATE SET "
                 "state = excluded.state, updated_at = excluded.updated_at",
-                (name, chat_id, user_id, state, _now()),
+                (name, chat_id, user_id, state, now()),
             )
 
     # -- enterprises and contacts -----------------------------------------------------------
@@ -182,9 +172,30 @@ class Store:
             telegram_id=row["telegram_id"],
             name=row["c_name"],
             phone=row["phone"],
-            consented_at=_parse(row["consented_at"]),
+            consented_at=parse(row["consented_at"]),
         )
         return Registration(contact, _enterprise(row))
+
+    async def enterprise(self, enterprise_id: int) -> Enterprise | None:
+        """An enterprise by id."""
+        row = await self.db.fetchone("SELECT * FROM enterprises WHERE id = ?", (enterprise_id,))
+        return _enterprise(row) if row else None
+
+    async def active_chat(self, telegram_id: int) -> bool:
+        """Whether the user can be written to (has not blocked the bot as far as we know)."""
+        row = await self.db.fetchone(
+            "SELECT active FROM accounts WHERE telegram_id = ?", (telegram_id,)
+        )
+        return row is None or bool(row["active"])
+
+    async def reactivate(self, telegram_id: int) -> None:
+        """The user wrote again: they unblocked the bot."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE accounts SET active = 1, updated_at = ? "
+                "WHERE telegram_id = ? AND active = 0",
+                (now(), telegram_id),
+            )
 
     async def contacts_of(self, enterprise_id: int) -> list[Contact]:
         """Return the enterprise's contact persons who have not been erased."""
@@ -209,9 +220,9 @@ class Store:
         dialog: tuple[str, int, int],
     ) -> Registration:
         """Create or update the enterprise and the user's contact, and drop the dialog."""
-        now = _now()
+        at = now()
         async with self.db.transaction() as tx:
-            await _ensure_account(tx, telegram_id, now)
+            await ensure_account(tx, telegram_id, at)
             cursor = await tx.execute(
                 "SELECT id, source FROM enterprises WHERE credit_code = ?", (credit_code,)
             )
@@ -220,7 +231,7 @@ class Store:
                 cursor = await tx.execute(
                     "INSERT INTO enterprises (credit_code, name, district, industry, source, "
                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (credit_code, enterprise_name, district, industry, source.value, now, now),
+                    (credit_code, enterprise_name, district, industry, source.value, at, at),
                 )
                 enterprise_id = cursor.lastrowid
             else:
@@ -230,31 +241,31 @@ class Store:
                     await tx.execute(
                         "UPDATE enterprises SET name = ?, district = ?, industry = ?, "
                         "updated_at = ? WHERE id = ?",
-                        (enterprise_name, district, industry, now, enterprise_id),
+                        (enterprise_name, district, industry, at, enterprise_id),
                     )
             await tx.execute(
                 "INSERT INTO contacts (enterprise_id, telegram_id, name, phone, consented_at, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (telegram_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, "
                 "name = excluded.name, phone = excluded.phone, updated_at = excluded.updated_at",
-                (enterprise_id, telegram_id, contact_name, phone, _iso(consented_at), now, now),
+                (enterprise_id, telegram_id, contact_name, phone, iso(consented_at), at, at),
             )
             await tx.execute(
                 "DELETE FROM dialogs WHERE name = ? AND chat_id = ? AND user_id = ?", dialog
             )
-            await _audit(tx, telegram_id, "register", credit_code)
+            await audit(tx, telegram_id, "register", credit_code)
         registration = await self.registration_of(telegram_id)
         assert registration is not None  # written in the transaction above
         return registration
 
     async def erase_contact(self, telegram_id: int) -> bool:
         """Remove the user's name, phone, Telegram link and account; keep the anonymous row."""
-        now = _now()
+        at = now()
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE contacts SET name = NULL, phone = NULL, telegram_id = NULL, "
                 "erased_at = ?, updated_at = ? WHERE telegram_id = ?",
-                (now, now, telegram_id),
+                (at, at, telegram_id),
             )
             erased = cursor.rowcount > 0
             await tx.execute("DELETE FROM dialogs WHERE user_id = ?", (telegram_id,))
@@ -262,5 +273,5 @@ class Store:
                 "DELETE FROM accounts WHERE telegram_id = ? AND role = 'owner'", (telegram_id,)
             )
             if erased:
-                await _audit(tx, None, "erase_contact", "contact")
+                await audit(tx, None, "erase_contact", "contact")
         return erased

@@ -24,6 +24,7 @@ from bot.telegram.common import (
     button,
     chat_id,
     clear_buttons,
+    guarded,
     keyboard,
     language,
     reply,
@@ -154,11 +155,6 @@ async def erase_answer(update: Update, context: BotContext) -> None:
     await context.bot.send_message(chat_id(update), text)
 
 
-async def cancel_nothing(update: Update, context: BotContext) -> None:
-    """/cancel outside any dialog."""
-    await reply(update, context, "cancelled", dialog=None, updating=False)
-
-
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command that does not exist (or not for this role)."""
     await reply(update, context, "errors/unknown_command")
@@ -223,8 +219,7 @@ def after_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
     """Handlers for everything no dialog took."""
     return [
         CommandHandler(commands.START, start),
-        CommandHandler(commands.DELETEME, deleteme),
-        CommandHandler(commands.CANCEL, cancel_nothing),
+        CommandHandler(commands.DELETEME, guarded(commands.DELETEME, deleteme)),
         CallbackQueryHandler(erase_answer, pattern=CallbackCodec.pattern(ERASE_PREFIX)),
         MessageHandler(filters.COMMAND, unknown_command),
         CallbackQueryHandler(stale_button),

@@ -13,6 +13,16 @@ LANGUAGE = "language"
 PRIVACY = "privacy"
 DELETEME = "deleteme"
 CANCEL = "cancel"
+ASK = "ask"
+MYCASES = "mycases"
+CASES = "cases"
+REPLY = "reply"
+NOTE = "note"
+AWAY = "away"
+BACK = "back"
+STAFF = "staff"
+INVITE = "invite"
+ASSIGN = "assign"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +35,24 @@ class Command:
 
 _ALL = frozenset(Role)
 _OWNER = frozenset({Role.OWNER})
+_STAFF = frozenset({Role.LIAISON, Role.COUNSEL, Role.ADMIN})
+_WORKERS = frozenset({Role.LIAISON, Role.COUNSEL})
+_ADMIN = frozenset({Role.ADMIN})
 
 COMMANDS: tuple[Command, ...] = (
     Command(START, _ALL),
     Command(HELP, _ALL),
     Command(REGISTER, _OWNER),
+    Command(ASK, _OWNER),
+    Command(MYCASES, _OWNER),
+    Command(CASES, _STAFF),
+    Command(REPLY, _STAFF),
+    Command(NOTE, _STAFF),
+    Command(AWAY, _WORKERS),
+    Command(BACK, _WORKERS),
+    Command(STAFF, _ADMIN),
+    Command(INVITE, _ADMIN),
+    Command(ASSIGN, _ADMIN),
     Command(LANGUAGE, _ALL),
     Command(PRIVACY, _OWNER),
     Command(DELETEME, _OWNER),

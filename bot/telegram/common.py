@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import (
@@ -16,6 +17,11 @@ from telegram import (
 
 from bot.context import BotContext
 from bot.domain.models import Choice, Language
+from bot.services.cases import Attachment
+from bot.telegram import commands
+
+_LOGGER = logging.getLogger(__name__)
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
@@ -90,3 +96,38 @@ async def clear_buttons(update: Update) -> None:
     query = update.callback_query
     if query is not None and isinstance(query.message, Message) and query.message.reply_markup:
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+def guarded(name: str, callback: Handler) -> Handler:
+    """Run a command's handler only for the roles that have it; others hear "not available"."""
+
+    async def check(update: Update, context: BotContext) -> Any:
+        role = await context.role(user_id(update))
+        if not commands.allowed(name, role):
+            _LOGGER.info("User %s (%s) tried /%s", user_id(update), role.value, name)
+            await reply(update, context, "errors/not_available")
+            return None
+        return await callback(update, context)
+
+    check.__name__ = callback.__name__
+    return check
+
+
+def message_attachment(message: Message) -> Attachment | None:
+    """A photo or document of a received message, as a case attachment."""
+    if message.photo:
+        largest = message.photo[-1]
+        return Attachment(
+            "photo", largest.file_id, None, message.chat_id, message.message_id, message.caption
+        )
+    if message.document is not None:
+        doc = message.document
+        return Attachment(
+            "document",
+            doc.file_id,
+            doc.file_name,
+            message.chat_id,
+            message.message_id,
+            message.caption,
+        )
+    return None

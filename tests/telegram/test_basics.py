@@ -10,7 +10,17 @@ from tests.conftest import TOKEN, BotRunner
 from tests.fake_telegram import FakeBotAPI, FakeUser
 from tests.telegram.steps import BUTTONS, last_text, register
 
-OWNER_COMMANDS = ["start", "help", "register", "language", "privacy", "deleteme", "cancel"]
+OWNER_COMMANDS = [
+    "start",
+    "help",
+    "register",
+    "ask",
+    "mycases",
+    "language",
+    "privacy",
+    "deleteme",
+    "cancel",
+]
 
 
 async def test_start_offers_registration_then_greets_registered_owner(

@@ -48,6 +48,69 @@ SAMPLE: dict[str, Any] = {
     "industry": "制造业",
     "contact_name": "王 & 李",
     "phone": "138 1234 5678",
+    # cases, intake, staff
+    "number": "HN-000001",
+    "category": "labour",
+    "urgency": "urgent",
+    "description": "<工资> & 停工",
+    "due": "2026-03-02T09:00:00+00:00",
+    "sla_hours": 4,
+    "assignee": {"name": "<张警官>", "title": "民警"},
+    "signature": {"name": "李律师", "title": "律师 & 顾问"},
+    "reason": "<专业不对口>",
+    "caption": "合同 <扫描件>",
+    "part": 1,
+    "parts": 2,
+    "count": 2,
+    "stars": 4,
+    "blocked": True,
+    "cases": [
+        {
+            "number": "HN-000001",
+            "category": "labour",
+            "status": "open",
+            "enterprise": "<A&B>",
+            "overdue": True,
+            "due": "2026-03-02T09:00:00+00:00",
+            "assignee": {"name": "", "title": ""},
+        }
+    ],
+    "case": {
+        "number": "HN-000001",
+        "category": "labour",
+        "status": "accepted",
+        "assignee": {"name": "张", "title": "民警"},
+    },
+    "events": [],
+    "problem": "not_found",
+    "away": True,
+    "attachments": 1,
+    "minimum": 5,
+    "maximum": 3000,
+    "need_text": True,
+    "prefilled": "<问题>",
+    "role_name": "联络民警",
+    "chosen": ["合同", "<劳动>"],
+    "link": "https://t.me/bot?start=inv-abc",
+    "hours": 72,
+    "staff": [
+        {
+            "id": 1,
+            "name": "<张>",
+            "title": "民警",
+            "role_name": "联络民警",
+            "district": "tianjiaan",
+            "specialties": ["合同"],
+            "open_cases": 2,
+            "active": True,
+            "available": False,
+        }
+    ],
+    "moved": 3,
+    "ok": True,
+    "code": "91340400MA2N0000XY",
+    "liaison": "张",
+    "deputy": "李",
 }
 # Templates that branch on a value are rendered once per value: each branch must say something.
 VARIANTS: dict[str, list[dict[str, Any]]] = {
@@ -59,6 +122,64 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "start": [{"registration": None}, {}],
     "errors/unknown_input": [{"registered": True}, {"registered": False}],
     "registration/summary": [{"updating": False, "existing": False}, {"imported": False}],
+    "cases/opened": [{}, {"assignee": {"name": "", "title": ""}}],
+    "cases/errors": [
+        {"problem": p}
+        for p in (
+            "not_found",
+            "not_allowed",
+            "closed",
+            "usage_reply",
+            "usage_note",
+            "not_registered",
+            "no_staff",
+            "other",
+        )
+    ],
+    "cases/list_owner": [{}, {"cases": []}],
+    "cases/list_staff": [{}, {"cases": []}],
+    "cases/ack_staff": [{}, {"count": 0}],
+    "cases/away": [{"away": True}, {"away": False}],
+    "cases/transferred_done": [{}, {"assignee": {"name": "", "title": ""}}],
+    "cases/detail": [
+        {
+            "events": [
+                {
+                    "at": "2026-03-02T09:00:00+00:00",
+                    "kind": kind,
+                    "actor_kind": actor,
+                    "text": "<t> & u",
+                    "details": {"staff_id": 3, "stars": 5},
+                }
+                for kind in (
+                    "opened",
+                    "message",
+                    "attachment",
+                    "note",
+                    "transferred",
+                    "assigned",
+                    "unassigned",
+                    "accepted",
+                    "resolved",
+                    "rated",
+                    "comment",
+                    "reopened",
+                    "closed",
+                    "other",
+                )
+                for actor in ("owner", "staff")
+            ]
+        }
+    ],
+    "intake/error_description": [{"rule": r} for r in ("too_short", "too_long", "too_many")],
+    "staff/list": [{}, {"staff": []}],
+    "staff/assigned": [
+        {"ok": True},
+        *(
+            {"ok": False, "problem": p, "name": "<x>"}
+            for p in ("enterprise", "staff", "role", "usage")
+        ),
+    ],
 }
 NAMES = RENDERER.message_names()
 
@@ -86,11 +207,12 @@ def test_every_language_has_every_template() -> None:
 
 def test_every_button_label_exists_in_every_language() -> None:
     source = (RENDERER.templates_dir / "zh-hans" / "buttons.html").read_text(encoding="utf-8")
-    labels = re.findall(r"macro (\w+)\(", source)
+    labels = re.findall(r"macro (\w+)\((\w*)\)", source)
     assert len(labels) > 10
     for lang in Language:
-        for label in labels:
-            assert RENDERER.label(lang, label)
+        for label, parameter in labels:
+            args = ("3",) if parameter else ()
+            assert RENDERER.label(lang, label, *args)
 
 
 def test_traditional_is_converted_from_simplified() -> None:

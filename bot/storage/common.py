@@ -1,0 +1,67 @@
+"""Helpers every repository shares: timestamps, accounts, the audit log, the outbox insert."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.outbox import Outgoing
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as stored: UTC ISO 8601 with milliseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def parse(value: str | None) -> datetime | None:
+    """A stored timestamp back as an aware datetime."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def now() -> str:
+    """The current time as stored."""
+    return iso(datetime.now(UTC))
+
+
+async def ensure_account(
+    tx: aiosqlite.Connection, telegram_id: int, at: str, role: str | None = None
+) -> None:
+    """Create the account row if missing; set its role when given."""
+    await tx.execute(
+        "INSERT INTO accounts (telegram_id, created_at, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (telegram_id) DO NOTHING",
+        (telegram_id, at, at),
+    )
+    if role is not None:
+        await tx.execute(
+            "UPDATE accounts SET role = ?, updated_at = ? WHERE telegram_id = ?",
+            (role, at, telegram_id),
+        )
+
+
+async def audit(
+    tx: aiosqlite.Connection, actor: int | None, action: str, subject: str, **details: Any
+) -> None:
+    """Record an admin or system action."""
+    await tx.execute(
+        "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)",
+        (now(), actor, action, subject, json.dumps(details, ensure_ascii=False)),
+    )
+
+
+async def enqueue(
+    tx: aiosqlite.Connection, messages: list[Outgoing] | tuple[Outgoing, ...]
+) -> None:
+    """Write messages to the outbox inside the caller's transaction."""
+    at = now()
+    await tx.executemany(
+        "INSERT INTO outbox (chat_id, kind, payload, case_id, not_before, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (m.chat_id, "copy" if m.copy_from else "message", m.to_json(), m.case_id, at, at)
+            for m in messages
+        ],
+    )

@@ -1,0 +1,139 @@
+"""The outbox table: claim due messages in per-chat order, record outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.outbox import Outgoing
+from bot.storage.common import iso, now, parse
+from bot.storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A claimed message and how often it was tried."""
+
+    id: int
+    outgoing: Outgoing
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """Counts for monitoring and tests."""
+
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    uncertain: int
+
+
+class OutboxStore:
+    """Durable queue of messages that must arrive."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def recover(self) -> int:
+        """After a crash: sends in flight may or may not have arrived; send them again, counted."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE outbox SET status = 'pending', uncertain = 1 WHERE status = 'sending'"
+            )
+            return cursor.rowcount
+
+    async def claim(self, at: datetime, limit: int, busy: set[int]) -> list[OutboxRow]:
+        """Take the oldest due message of each idle chat (per-chat order), up to limit."""
+        if limit <= 0:
+            return []
+        stamp = iso(at)
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "SELECT o.id, o.chat_id, o.case_id, o.payload, o.attempts FROM outbox o "
+                "WHERE o.status = 'pending' AND o.not_before <= ? AND o.id = ("
+                "  SELECT MIN(id) FROM outbox i WHERE i.chat_id = o.chat_id "
+                "  AND i.status IN ('pending', 'sending')) "
+                "ORDER BY o.id LIMIT ?",
+                (stamp, limit + len(busy)),
+            )
+            rows = [r for r in await cursor.fetchall() if r["chat_id"] not in busy][:limit]
+            await tx.executemany(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                [(r["id"],) for r in rows],
+            )
+        return [
+            OutboxRow(
+                r["id"],
+                Outgoing.from_json(r["chat_id"], r["case_id"], r["payload"]),
+                r["attempts"] + 1,
+            )
+            for r in rows
+        ]
+
+    async def sent(self, row: OutboxRow, message_id: int | None) -> None:
+        """Record a delivered message and, for a case, link it so replies reach the case."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ? WHERE id = ?",
+                (message_id, now(), row.id),
+            )
+            if row.outgoing.case_id is not None and message_id is not None:
+                await tx.execute(
+                    "INSERT OR IGNORE INTO relay_links (chat_id, message_id, case_id) "
+                    "VALUES (?, ?, ?)",
+                    (row.outgoing.chat_id, message_id, row.outgoing.case_id),
+                )
+
+    async def retry(
+        self, row: OutboxRow, not_before: datetime, error: str, uncertain: bool
+    ) -> None:
+        """Put a message back for a later try."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?, "
+                "uncertain = MAX(uncertain, ?) WHERE id = ?",
+                (iso(not_before), error[:500], int(uncertain), row.id),
+            )
+
+    async def defer_chat(self, chat_id: int, not_before: datetime) -> None:
+        """Hold every pending message of a chat until not_before (Telegram's retry_after)."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET not_before = MAX(not_before, ?) "
+                "WHERE chat_id = ? AND status = 'pending'",
+                (iso(not_before), chat_id),
+            )
+
+    async def failed(self, row: OutboxRow, error: str, *, blocked: bool) -> None:
+        """Give up on a message Telegram refused; a blocked user's account becomes inactive."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                (error[:500], row.id),
+            )
+            if blocked:
+                await tx.execute(
+                    "UPDATE accounts SET active = 0, updated_at = ? WHERE telegram_id = ?",
+                    (now(), row.outgoing.chat_id),
+                )
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending message becomes due."""
+        row = await self.db.fetchone("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
+        return parse(row[0]) if row and row[0] else None
+
+    async def stats(self) -> OutboxStats:
+        """How many messages are in each state, and how many sends were uncertain."""
+        rows = await self.db.fetchall(
+            "SELECT status, COUNT(*) AS n, SUM(uncertain) AS u FROM outbox GROUP BY status"
+        )
+        counts = {r["status"]: r["n"] for r in rows}
+        return OutboxStats(
+            pending=counts.get("pending", 0),
+            sending=counts.get("sending", 0),
+            sent=counts.get("sent", 0),
+            failed=counts.get("failed", 0),
+            uncertain=sum(r["u"] or 0 for r in rows),
+        )

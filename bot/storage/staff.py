@@ -1,0 +1,163 @@
+"""Staff, invites and enterprise assignments: all their SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.domain.models import Invite, Role, Staff
+from bot.domain.routing import Candidate
+from bot.storage.common import audit, ensure_account, iso, now, parse
+from bot.storage.database import Database
+
+_OPEN = "('open', 'accepted')"
+
+
+def staff_from_row(row: sqlite3.Row, specialties: tuple[str, ...]) -> Staff:
+    """A Staff record from a staff row and its specialties."""
+    return Staff(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        role=Role(row["role"]),
+        display_name=row["display_name"],
+        title=row["title"],
+        district=row["district"],
+        specialties=specialties,
+        available=bool(row["available"]),
+        active=bool(row["active"]),
+    )
+
+
+class StaffStore:
+    """Staff records, their invites, availability and enterprise assignments."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_invite(
+        self, code: str, role: Role, created_by: int, expires_at: datetime
+    ) -> None:
+        """Store a new invite code."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO invites (code, role, created_by, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (code, role.value, created_by, now(), iso(expires_at)),
+            )
+            await audit(tx, created_by, "invite", role.value)
+
+    async def invite(self, code: str) -> Invite | None:
+        """Look up an invite by its code."""
+        row = await self.db.fetchone("SELECT * FROM invites WHERE code = ?", (code,))
+        if row is None:
+            return None
+        expires = parse(row["expires_at"])
+        assert expires is not None
+        return Invite(row["code"], Role(row["role"]), expires, row["used_by"] is not None)
+
+    async def redeem_invite(
+        self,
+        code: str,
+        telegram_id: int,
+        at: datetime,
+        *,
+        display_name: str,
+        title: str,
+        district: str | None,
+        specialties: tuple[str, ...],
+    ) -> Staff | None:
+        """Bind the account to a new staff record; None if the invite is used or expired."""
+        stamp = iso(at)
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE invites SET used_by = ?, used_at = ? "
+                "WHERE code = ? AND used_by IS NULL AND expires_at > ? RETURNING role",
+                (telegram_id, stamp, code, stamp),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            role = row["role"]
+            await ensure_account(tx, telegram_id, stamp, role=role)
+            cursor = await tx.execute(
+                "INSERT INTO staff (telegram_id, role, display_name, title, district, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (telegram_id, role, display_name, title, district, stamp, stamp),
+            )
+            staff_row = await cursor.fetchone()
+            assert staff_row is not None
+            await tx.executemany(
+                "INSERT INTO staff_specialties (staff_id, specialty) VALUES (?, ?)",
+                [(staff_row["id"], s) for s in specialties],
+            )
+            await audit(tx, telegram_id, "join_staff", role, staff_id=staff_row["id"])
+        return await self.by_id(staff_row["id"])
+
+    async def _specialties(self) -> dict[int, tuple[str, ...]]:
+        rows = await self.db.fetchall(
+            "SELECT staff_id, specialty FROM staff_specialties ORDER BY specialty"
+        )
+        found: dict[int, list[str]] = {}
+        for r in rows:
+            found.setdefault(r["staff_id"], []).append(r["specialty"])
+        return {k: tuple(v) for k, v in found.items()}
+
+    async def by_id(self, staff_id: int) -> Staff | None:
+        """A staff member by id."""
+        row = await self.db.fetchone("SELECT * FROM staff WHERE id = ?", (staff_id,))
+        if row is None:
+            return None
+        return staff_from_row(row, (await self._specialties()).get(staff_id, ()))
+
+    async def by_telegram(self, telegram_id: int) -> Staff | None:
+        """The active or inactive staff record bound to a Telegram account."""
+        row = await self.db.fetchone("SELECT * FROM staff WHERE telegram_id = ?", (telegram_id,))
+        if row is None:
+            return None
+        return staff_from_row(row, (await self._specialties()).get(row["id"], ()))
+
+    async def loads(self) -> list[Candidate]:
+        """Every staff member with their number of open cases, by id."""
+        rows = await self.db.fetchall(
+            "SELECT s.*, (SELECT COUNT(*) FROM cases c WHERE c.assignee_id = s.id "
+            f"AND c.status IN {_OPEN}) AS open_cases FROM staff s ORDER BY s.id"
+        )
+        specialties = await self._specialties()
+        return [
+            Candidate(staff_from_row(r, specialties.get(r["id"], ())), r["open_cases"])
+            for r in rows
+        ]
+
+    async def admins(self) -> list[Staff]:
+        """Active admin staff (invited admins; configured admins are added by the service)."""
+        return [
+            c.staff for c in await self.loads() if c.staff.role is Role.ADMIN and c.staff.active
+        ]
+
+    async def set_available(self, staff_id: int, available: bool) -> None:
+        """Mark a staff member away or back."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE staff SET available = ?, updated_at = ? WHERE id = ?",
+                (int(available), now(), staff_id),
+            )
+
+    async def cursors(self) -> dict[str, int]:
+        """Round-robin cursors of every routing pool."""
+        rows = await self.db.fetchall("SELECT pool, last_staff FROM routing_cursors")
+        return {r["pool"]: r["last_staff"] for r in rows}
+
+    async def assign(
+        self, credit_code: str, liaison_id: int, deputy_id: int | None, actor: int
+    ) -> bool:
+        """Set an enterprise's liaison (and deputy); False if no such enterprise."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE enterprises SET liaison_id = ?, deputy_liaison_id = ?, updated_at = ? "
+                "WHERE credit_code = ?",
+                (liaison_id, deputy_id, now(), credit_code),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await audit(tx, actor, "assign", credit_code, liaison=liaison_id, deputy=deputy_id)
+        return True

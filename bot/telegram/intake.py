@@ -1,0 +1,263 @@
+"""The /ask dialog (PRODUCT §3.2) as a persistent ConversationHandler over the stored dialog."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import BotContext
+from bot.domain.models import DialogState, Role
+from bot.services.cases import NotAllowed
+from bot.services.intake import DIALOG_NAME, DescriptionError, IntakeStep
+from bot.telegram import commands
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.common import (
+    answer_query,
+    button,
+    chat_id,
+    clear_buttons,
+    keyboard,
+    language,
+    message_attachment,
+    reply,
+    user_id,
+)
+from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
+
+PREFIX = "ask"
+END = ConversationHandler.END
+
+
+async def _dialog(update: Update, context: BotContext) -> DialogState | None:
+    return await context.services.intake.current(chat_id(update), user_id(update))
+
+
+async def begin(update: Update, context: BotContext, prefilled: str | None = None) -> str | int:
+    """/ask: only registered owners; others are led to /register."""
+    await answer_query(update)
+    role = await context.role(user_id(update))
+    if role is not Role.OWNER:
+        await reply(update, context, "errors/not_available")
+        return END
+    if await context.services.registration.registration_of(user_id(update)) is None:
+        lang = await language(update, context)
+        label = context.services.renderer.label(lang, "register")
+        markup = keyboard([[button(context, update, label, REGISTRATION_PREFIX, "start")]])
+        await reply(update, context, "cases/errors", markup, problem="not_registered", number="")
+        return END
+    intake = context.services.intake
+    dialog = await intake.current(chat_id(update), user_id(update))
+    if dialog is None or prefilled:
+        dialog = await intake.begin(chat_id(update), user_id(update), prefilled)
+    return await ask(update, context, dialog)
+
+
+async def ask(update: Update, context: BotContext, dialog: DialogState) -> str:
+    """Send the question of the dialog's step."""
+    step = IntakeStep(dialog.state)
+    lang = await language(update, context)
+    labels = context.services.renderer
+    settings = context.services.settings
+    if step is IntakeStep.CATEGORY:
+        rows = [
+            [button(context, update, c.choice.label(lang), PREFIX, "cat", c.id)]
+            for c in settings.categories
+        ]
+        rows.append([button(context, update, labels.label(lang, "cancel"), PREFIX, "cancel")])
+        prefilled = (
+            str(dialog.data.get("description") or "") if dialog.data.get("prefilled") else ""
+        )
+        await reply(update, context, "intake/ask_category", keyboard(rows), prefilled=prefilled)
+    elif step is IntakeStep.DESCRIPTION:
+        await reply(
+            update, context, "intake/ask_description", minimum=settings.cases.description_min_chars
+        )
+    elif step is IntakeStep.URGENCY:
+        rows = [
+            [
+                button(
+                    context, update, labels.label(lang, "urgency_normal"), PREFIX, "urg", "normal"
+                ),
+                button(
+                    context, update, labels.label(lang, "urgency_urgent"), PREFIX, "urg", "urgent"
+                ),
+            ]
+        ]
+        await reply(update, context, "intake/ask_urgency", keyboard(rows))
+    else:
+        rows = [
+            [button(context, update, labels.label(lang, "submit"), PREFIX, "submit")],
+            [button(context, update, labels.label(lang, "cancel"), PREFIX, "cancel")],
+        ]
+        data = dialog.data
+        await reply(
+            update,
+            context,
+            "intake/summary",
+            keyboard(rows),
+            category=data["category"],
+            urgency=data["urgency"],
+            description=data["description"],
+            attachments=len(data.get("attachments", [])),  # type: ignore[arg-type]
+        )
+    return step.value
+
+
+async def on_button(update: Update, context: BotContext) -> str | int:
+    """Category, urgency, submit, cancel: verified and checked against the stored step."""
+    query = update.callback_query
+    assert query is not None
+    callback = context.services.callbacks.decode(user_id(update), query.data)
+    dialog = await _dialog(update, context)
+    if callback is None or dialog is None:
+        return await _stale(update, context)
+    action, arg = callback.arg(0), callback.arg(1)
+    intake = context.services.intake
+    step = IntakeStep(dialog.state)
+    if action == "cancel":
+        return await cancel(update, context)
+    try:
+        if action == "cat" and step is IntakeStep.CATEGORY:
+            dialog = await intake.choose_category(dialog, arg)
+        elif action == "urg" and step is IntakeStep.URGENCY:
+            dialog = await intake.set_urgency(dialog, arg)
+        elif action == "submit" and step is IntakeStep.CONFIRM:
+            actor = await context.actor(user_id(update))
+            await answer_query(update)
+            await clear_buttons(update)
+            await intake.confirm(dialog, actor)  # the receipt comes through the outbox
+            return END
+        else:
+            return await _stale(update, context)
+    except (KeyError, ValueError, NotAllowed):
+        return await _stale(update, context)
+    await answer_query(update)
+    await clear_buttons(update)
+    return await ask(update, context, dialog)
+
+
+async def on_text(update: Update, context: BotContext) -> str | int:
+    """The description (other steps want buttons)."""
+    dialog = await _dialog(update, context)
+    if dialog is None:
+        return END
+    assert update.message is not None
+    if IntakeStep(dialog.state) is not IntakeStep.DESCRIPTION:
+        await reply(update, context, "registration/error_not_text", expected="button")
+        return await ask(update, context, dialog)
+    try:
+        dialog = await context.services.intake.describe(dialog, update.message.text or "")
+    except DescriptionError as exc:
+        settings = context.services.settings.cases
+        await reply(
+            update,
+            context,
+            "intake/error_description",
+            rule=exc.rule,
+            minimum=settings.description_min_chars,
+            maximum=3000,
+        )
+        return dialog.state
+    return await ask(update, context, dialog)
+
+
+async def on_attachment(update: Update, context: BotContext) -> str | int:
+    """A photo or document: kept as an attachment of the request."""
+    dialog = await _dialog(update, context)
+    if dialog is None:
+        return END
+    assert update.message is not None
+    attachment = message_attachment(update.message)
+    step = IntakeStep(dialog.state)
+    if attachment is None or step is IntakeStep.CATEGORY:
+        await reply(
+            update,
+            context,
+            "registration/error_not_text",
+            expected="button" if step is IntakeStep.CATEGORY else "text",
+        )
+        return await ask(update, context, dialog)
+    try:
+        dialog = await context.services.intake.attach(dialog, attachment)
+    except DescriptionError as exc:
+        settings = context.services.settings.cases
+        await reply(
+            update,
+            context,
+            "intake/error_description",
+            rule=exc.rule,
+            minimum=settings.description_min_chars,
+            maximum=3000,
+        )
+        return dialog.state
+    count = len(dialog.data.get("attachments", []))  # type: ignore[arg-type]
+    need_text = IntakeStep(dialog.state) is IntakeStep.DESCRIPTION
+    await reply(update, context, "intake/attachment_received", count=count, need_text=need_text)
+    if need_text:
+        return dialog.state
+    return await ask(update, context, dialog)
+
+
+async def _stale(update: Update, context: BotContext) -> str | int:
+    if update.callback_query is not None:
+        lang = await language(update, context)
+        await update.callback_query.answer(
+            context.services.renderer.render("errors/stale_button", lang)
+        )
+    dialog = await _dialog(update, context)
+    return await ask(update, context, dialog) if dialog else END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """/cancel or the Cancel button: nothing of the request is kept."""
+    await answer_query(update)
+    await clear_buttons(update)
+    await context.services.intake.cancel(chat_id(update), user_id(update))
+    await reply(
+        update, context, "cancelled", ReplyKeyboardRemove(), dialog=DIALOG_NAME, updating=False
+    )
+    return END
+
+
+async def _command_in_dialog(update: Update, context: BotContext) -> str | int:
+    await reply(update, context, "intake/in_progress")
+    return await _stale(update, context)
+
+
+async def _resume(update: Update, context: BotContext) -> str | int:
+    return await _stale(update, context)
+
+
+def conversation() -> ConversationHandler[BotContext]:
+    """The /ask ConversationHandler; app.py registers it."""
+    steps: list[BaseHandler[Update, BotContext, Any]] = [
+        CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(PREFIX)),
+        MessageHandler(filters.PHOTO | filters.Document.ALL, on_attachment),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+    ]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler(commands.ASK, begin)],
+            states={step.value: steps for step in IntakeStep},
+            fallbacks=[
+                CommandHandler(commands.CANCEL, cancel),
+                CommandHandler(commands.ASK, _resume),
+                MessageHandler(filters.COMMAND, _command_in_dialog),
+                CallbackQueryHandler(_stale),
+                MessageHandler(filters.ALL, _resume),
+            ],
+            name=DIALOG_NAME,
+            persistent=True,
+        )

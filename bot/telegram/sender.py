@@ -1,0 +1,275 @@
+"""The one sender that drains the outbox within Telegram's limits (PRODUCT §10).
+
+Limits are the sender's own, not AIORateLimiter's: a token bucket for the whole bot (30/s), one
+per chat (about 1/s after a small burst; 20/min for groups), and Telegram's retry_after applies
+to the chat that got it, not to everyone. Per-chat order holds because only the oldest unsent
+message of a chat can be claimed, and a chat has at most one send in flight. Transient failures
+(5xx, timeouts, network) are retried with exponential backoff and counted as uncertain: the Bot
+API has no idempotency key, so such a send may have arrived. 400 and 403 are final: the reason
+is recorded, a 403 marks the account inactive and its case's staff are told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.domain.models import Language
+from bot.domain.outbox import Outgoing
+from bot.rendering import Renderer
+from bot.storage.outbox import OutboxRow, OutboxStore
+from bot.telegram.callbacks import CallbackCodec
+
+_LOGGER = logging.getLogger(__name__)
+Undeliverable = Callable[[Outgoing, str], Awaitable[None]]
+
+
+@dataclass
+class Bucket:
+    """A token bucket: capacity tokens, refilled at rate per second."""
+
+    rate: float
+    capacity: float
+    tokens: float = -1.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        if self.tokens < 0:
+            self.tokens = self.capacity
+
+    def _refill(self, now: float) -> None:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def ready(self, now: float) -> bool:
+        """Whether a token is available now."""
+        self._refill(now)
+        return self.tokens >= 1
+
+    def take(self, now: float) -> None:
+        """Use one token (call after ready())."""
+        self._refill(now)
+        self.tokens -= 1
+
+    def wait(self, now: float) -> float:
+        """Seconds until the next token."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def full(self, now: float) -> bool:
+        """Idle long enough to forget."""
+        self._refill(now)
+        return self.tokens >= self.capacity
+
+
+@dataclass(frozen=True, slots=True)
+class SenderLimits:
+    """Telegram's limits as the sender applies them."""
+
+    per_second: float = 30.0
+    per_chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 20.0
+    max_in_flight: int = 16
+    retry_base: float = 1.0
+    retry_max: float = 300.0
+    max_attempts: int = 25
+
+
+class OutboxSender:
+    """Background task: claim due messages, render them, send them, record what happened."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        bot: Bot,
+        renderer: Renderer,
+        callbacks: CallbackCodec,
+        language_of: Callable[[int], Awaitable[Language]],
+        limits: SenderLimits,
+        on_undeliverable: Undeliverable | None = None,
+    ) -> None:
+        self.store = store
+        self.bot = bot
+        self.renderer = renderer
+        self.callbacks = callbacks
+        self.language_of = language_of
+        self.limits = limits
+        self.on_undeliverable = on_undeliverable
+        self._global = Bucket(limits.per_second, limits.per_second)
+        self._chats: dict[int, Bucket] = {}
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+
+    def wake(self) -> None:
+        """Something was enqueued: look at the outbox now."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start draining (recovering sends that were in flight at a crash first)."""
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop claiming; let sends in flight finish."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    def abandon(self) -> None:
+        """Drop everything at once, as a killed process would (tests of crash recovery)."""
+        if self._task is not None:
+            self._task.cancel()
+        for task in self._in_flight.values():
+            task.cancel()
+
+    async def _run(self) -> None:
+        recovered = await self.store.recover()
+        if recovered:
+            _LOGGER.warning("Resending %d messages that were in flight at the last stop", recovered)
+        while True:
+            self._wake.clear()
+            try:
+                pause = await self._dispatch()
+            except Exception:  # a broken database must not end the sender for good
+                _LOGGER.exception("Outbox sender failed; trying again shortly")
+                pause = 1.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+
+    async def _dispatch(self) -> float:
+        """Start as many sends as the limits allow; return how long to wait at most."""
+        now = time.monotonic()
+        for chat_id in [
+            c for c, b in self._chats.items() if b.full(now) and c not in self._in_flight
+        ]:
+            del self._chats[chat_id]
+        throttled = {c for c, b in self._chats.items() if not b.ready(now)}
+        busy = set(self._in_flight) | throttled
+        if not self._global.ready(now):
+            return self._global.wait(now)
+        slots = min(self.limits.max_in_flight - len(self._in_flight), int(self._global.tokens))
+        rows = await self.store.claim(datetime.now(UTC), slots, busy)
+        for row in rows:
+            chat = row.outgoing.chat_id
+            self._global.take(now)
+            self._chat_bucket(chat).take(now)
+            self._in_flight[chat] = asyncio.create_task(self._deliver(row))
+        waits = [1.0] + [b.wait(now) for c, b in self._chats.items() if c in throttled]
+        due = await self.store.next_due()
+        if due is not None:
+            waits.append(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        return max(0.005, min(waits)) if not rows else 0.0
+
+    def _chat_bucket(self, chat_id: int) -> Bucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if chat_id < 0:
+                rate = self.limits.group_per_minute / 60
+            else:
+                rate = self.limits.per_chat_per_second
+            bucket = self._chats[chat_id] = Bucket(rate, self.limits.chat_burst)
+        return bucket
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        out = row.outgoing
+        try:
+            message_id = await self._send(out)
+        except RetryAfter as exc:
+            delay = _seconds(exc.retry_after)
+            until = datetime.now(UTC) + timedelta(seconds=delay)
+            await self.store.retry(row, until, f"429 retry after {delay}s", uncertain=False)
+            await self.store.defer_chat(out.chat_id, until)
+        except Forbidden as exc:
+            await self._give_up(row, f"403 {exc.message}", blocked=True)
+        except BadRequest as exc:
+            await self._give_up(row, f"400 {exc.message}", blocked=False)
+        except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
+            await self._retry(row, f"{type(exc).__name__}: {exc}", uncertain=True)
+        except Exception as exc:  # a bug (say, a template): log it, try again later
+            _LOGGER.exception("Could not send outbox message %s", row.id)
+            await self._retry(row, f"{type(exc).__name__}: {exc}", uncertain=False)
+        else:
+            await self.store.sent(row, message_id)
+            self.sent += 1
+        finally:
+            self._in_flight.pop(out.chat_id, None)
+            self._wake.set()
+
+    async def _retry(self, row: OutboxRow, error: str, *, uncertain: bool) -> None:
+        if row.attempts >= self.limits.max_attempts:
+            await self._give_up(
+                row, f"gave up after {row.attempts} attempts: {error}", blocked=False
+            )
+            return
+        delay = min(self.limits.retry_max, self.limits.retry_base * 2 ** (row.attempts - 1))
+        until = datetime.now(UTC) + timedelta(seconds=delay)
+        await self.store.retry(row, until, error, uncertain=uncertain)
+
+    async def _give_up(self, row: OutboxRow, error: str, *, blocked: bool) -> None:
+        _LOGGER.warning(
+            "Outbox message %s to chat %s failed: %s", row.id, row.outgoing.chat_id, error
+        )
+        await self.store.failed(row, error, blocked=blocked)
+        if self.on_undeliverable is not None:
+            try:
+                await self.on_undeliverable(row.outgoing, error)
+            except Exception:
+                _LOGGER.exception("Could not report an undeliverable message")
+
+    async def _send(self, out: Outgoing) -> int | None:
+        lang = await self.language_of(out.chat_id)
+        text = self.renderer.render(out.template, lang, **out.context)
+        markup = self._markup(out, lang)
+        if out.copy_from is not None:
+            copied = await self.bot.copy_message(
+                out.chat_id,
+                from_chat_id=out.copy_from[0],
+                message_id=out.copy_from[1],
+                caption=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+            return copied.message_id
+        sent = await self.bot.send_message(
+            out.chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return sent.message_id
+
+    def _markup(self, out: Outgoing, lang: Language) -> InlineKeyboardMarkup | None:
+        if not out.buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        self.renderer.label(lang, b.label, *b.label_args),
+                        callback_data=self.callbacks.encode(out.chat_id, *b.action),
+                    )
+                    for b in row
+                ]
+                for row in out.buttons
+            ]
+        )
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
