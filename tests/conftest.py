@@ -32,6 +32,7 @@ from bot.storage.store import Store
 from tests.fake_telegram import FakeBotAPI, FakeUser, mock_transport
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api-xyz"
+ADMIN_ID = 9000
 BASE_URL = "http://fake-telegram.test/bot"
 BASE_FILE_URL = "http://fake-telegram.test/file/bot"
 REPO = Path(__file__).resolve().parent.parent
@@ -45,6 +46,10 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "LEGAL_AID_STORAGE_DATABASE": str(tmp_path / "legal-aid.db"),
         "LEGAL_AID_TELEGRAM_BASE_URL": BASE_URL,
         "LEGAL_AID_TELEGRAM_BASE_FILE_URL": BASE_FILE_URL,
+        "LEGAL_AID_ACCESS_ADMINS": str(ADMIN_ID),
+        # Retries after injected 5xx come quickly in tests; the policy is the same.
+        "LEGAL_AID_OUTBOX_RETRY_BASE_SECONDS": "0.02",
+        "LEGAL_AID_OUTBOX_RETRY_MAX_SECONDS": "0.2",
         **env,
     }
     return load_settings(CONFIG_DIR, environ)
@@ -166,6 +171,11 @@ async def bot(api: FakeBotAPI, settings: Settings, clock: FakeClock) -> AsyncIte
         yield runner
     finally:
         await runner.stop()
+
+
+@pytest.fixture
+def admin(api: FakeBotAPI) -> FakeUser:
+    return api.user(ADMIN_ID, first_name="Admin", language_code="zh-hans")
 
 
 @pytest.fixture

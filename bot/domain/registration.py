@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from dataclasses import dataclass
 
 DIALOG_NAME = "registration"
@@ -74,8 +73,12 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean_name(text: str, limit: int) -> str:
-    """Normalize a typed name (width, spaces) and check it is a plausible name."""
-    cleaned = _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    """Collapse spaces and check a typed name is plausible.
+
+    No width folding: Chinese names and business-licence names use full-width punctuation
+    (（分公司）), which must be kept as typed.
+    """
+    cleaned = _SPACES.sub(" ", text).strip()
     if not cleaned:
         raise TextError(TextRule.EMPTY)
     if cleaned.startswith("/"):

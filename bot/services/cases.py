@@ -500,8 +500,11 @@ class CaseService:
             raise CaseClosed(case.number)
         staff = actor.staff
         buttons = (
-            tuple(Button("stars", ("rate", str(case.id), str(n)), (str(n),)) for n in range(1, 6)),
-            (Button("not_resolved", ("reopen", str(case.id))),),
+            tuple(
+                Button("stars", ("case", "rate", str(case.id), str(n)), (str(n),))
+                for n in range(1, 6)
+            ),
+            (Button("not_resolved", ("case", "reopen", str(case.id))),),
         )
         context = {"number": case.number, "signature": _signature(staff)}
         out = await self._to_contacts(case, "cases/resolved", context, buttons)

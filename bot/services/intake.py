@@ -8,7 +8,6 @@ stored before the bot replies. Attachments are kept as references to the owner's
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -85,7 +84,7 @@ class IntakeService:
 
     async def describe(self, dialog: DialogState, text: str) -> DialogState:
         """Store the description (added to any caption given with attachments)."""
-        cleaned = unicodedata.normalize("NFKC", text).strip()
+        cleaned = text.strip()
         earlier = str(dialog.data.get("caption_text") or "")
         combined = f"{earlier}\n{cleaned}".strip() if earlier else cleaned
         if len(combined) < self._min_chars:
