@@ -209,7 +209,7 @@ def before_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
     """Handlers that work even in the middle of a dialog (checked before dialogs)."""
     return [
         CommandHandler(commands.HELP, help_command),
-        CommandHandler(commands.PRIVACY, privacy),
+        CommandHandler(commands.PRIVACY, guarded(commands.PRIVACY, privacy)),
         CommandHandler(commands.LANGUAGE, choose_language),
         CallbackQueryHandler(set_language, pattern=CallbackCodec.pattern(LANGUAGE_PREFIX)),
     ]

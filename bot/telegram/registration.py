@@ -24,7 +24,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BotContext
 from bot.domain import phone
 from bot.domain.credit_code import CreditCodeError
-from bot.domain.models import DialogState, Registration
+from bot.domain.models import DialogState, Registration, Role
 from bot.domain.phone import PhoneError
 from bot.domain.registration import (
     DIALOG_NAME,
@@ -156,6 +156,9 @@ async def reask(update: Update, context: BotContext) -> str:
 async def begin(update: Update, context: BotContext) -> str:
     """/register (or the Register button): resume, start, or review a saved registration."""
     await answer_query(update)
+    if await context.role(user_id(update)) is not Role.OWNER:
+        await reply(update, context, "errors/not_available")  # one account, one role
+        return END  # type: ignore[return-value]
     svc = context.services.registration
     dialog = await svc.current(chat_id(update), user_id(update)) or await svc.begin(
         chat_id(update), user_id(update)

@@ -1,0 +1,110 @@
+"""Nobody acts beyond their role (§2, §10): every command as every role, forged buttons."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codes import code_number
+from tests.conftest import ADMIN_ID, BotRunner
+from tests.fake_telegram import FakeBotAPI, FakeUser
+from tests.telegram.people import onboard, open_case, registered_owner, wait
+from tests.telegram.steps import last_text
+
+NOT_AVAILABLE = "这个功能对您的账号不可用"
+# PRODUCT §8, written out here independently of bot/telegram/commands.py.
+ALLOWED = {
+    "owner": {"register", "ask", "mycases", "privacy", "deleteme"},
+    "liaison": {"cases", "reply", "note", "away", "back"},
+    "counsel": {"cases", "reply", "note", "away", "back"},
+    "admin": {"cases", "reply", "note", "staff", "invite", "assign"},
+}
+RESTRICTED = sorted(set().union(*ALLOWED.values()))
+
+
+@pytest.fixture
+async def people(bot: BotRunner, api: FakeBotAPI) -> dict[str, FakeUser]:
+    admin = api.user(ADMIN_ID)
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    counsel = await onboard(
+        api, admin, 7101, "counsel", "李律师", title="律师", specialties=("合同",)
+    )
+    owner = await registered_owner(api, 100, code_number(1))
+    return {"owner": owner, "liaison": liaison, "counsel": counsel, "admin": admin}
+
+
+async def test_every_restricted_command_as_every_role(
+    bot: BotRunner, people: dict[str, FakeUser]
+) -> None:
+    for role, user in people.items():
+        for command in RESTRICTED:
+            await user.send(f"/{command}")
+            answer = last_text(user)
+            if command in ALLOWED[role]:
+                assert NOT_AVAILABLE not in answer, (role, command, answer)
+            else:
+                assert NOT_AVAILABLE in answer, (role, command, answer)
+            await user.send("/cancel")  # leave any dialog the command opened
+
+
+async def test_staff_cannot_register_as_owner(bot: BotRunner, people: dict[str, FakeUser]) -> None:
+    await people["liaison"].send("/register")
+    assert NOT_AVAILABLE in last_text(people["liaison"])
+    assert await bot.store.registration_of(people["liaison"].id) is None
+
+
+async def test_forged_and_foreign_case_buttons_are_refused(
+    bot: BotRunner, api: FakeBotAPI, people: dict[str, FakeUser]
+) -> None:
+    owner, liaison = people["owner"], people["liaison"]
+    number = await open_case(api, owner, "治安业务", "门口有人拦车")
+    card = await wait(api, liaison, number)
+    resolve = liaison.find_button("🏁 已解决", card)[1]
+    other = await registered_owner(api, 200, code_number(2))
+    # Another enterprise's owner replays the liaison's button, and a tampered copy of it.
+    await other.press_data(card, resolve)
+    assert "无权" in (api.callback_answers[-1].text or "")
+    await other.press_data(card, resolve.replace(":1~", ":2~"))
+    assert "无权" in (api.callback_answers[-1].text or "")
+    # The counsel, who never had the case, presses it too.
+    await people["counsel"].press_data(card, resolve)
+    assert "无权" in (api.callback_answers[-1].text or "")
+    row = await bot.db.fetchone("SELECT status FROM cases WHERE number = ?", (number,))
+    assert row is not None
+    assert row[0] == "open"
+    # /reply and /note to a case that is not theirs.
+    await people["counsel"].send(f"/reply {number} 我来答复")
+    assert "无权查看或处理" in last_text(people["counsel"])
+    await other.send("/mycases")
+    assert number not in last_text(other)
+
+
+async def test_button_of_a_case_transferred_away_is_refused(
+    bot: BotRunner, api: FakeBotAPI, people: dict[str, FakeUser]
+) -> None:
+    owner, admin = people["owner"], people["admin"]
+    second = await onboard(api, admin, 7002, "liaison", "王警官")
+    number = await open_case(api, owner, "治安业务", "门口有人拦车")
+    card = await wait(api, people["liaison"], number)
+    await people["liaison"].press("↪️ 转交", card)
+    await people["liaison"].press("王警官（民警）")
+    await people["liaison"].send("换人处理")
+    await wait(api, second, number)
+    # The first liaison still has the old card, validly signed for them.
+    await people["liaison"].press("🏁 已解决", card)
+    assert "无权" in (api.callback_answers[-1].text or "")
+    row = await bot.db.fetchone("SELECT status FROM cases WHERE number = ?", (number,))
+    assert row is not None
+    assert row[0] == "open"
+    # ...but can still read its history (assigned before), as §4 allows.
+    await people["liaison"].send(f"/note {number} 已移交")
+    assert "无权" in last_text(people["liaison"])  # notes are for the current assignee
+
+
+async def test_unregistered_user_is_led_to_register(bot: BotRunner, api: FakeBotAPI) -> None:
+    stranger = api.user(555, first_name="Stranger")
+    await stranger.send("/ask")
+    assert "请先登记企业" in last_text(stranger)
+    assert stranger.last is not None
+    assert stranger.last.button_labels == ["📝 登记企业"]
+    await stranger.send("/mycases")
+    assert "请先登记企业" in last_text(stranger)
