@@ -110,6 +110,13 @@ class Driver:
                 self.latencies.append(time.perf_counter() - started)
                 return
 
+    async def relay(self, user: int, text: str, chat: int, marker: str) -> None:
+        """Send text as the user; wait until a bot message containing marker reaches chat."""
+        started = time.perf_counter()
+        response = await self.client.post(f"/_fake/users/{user}/send", json={"text": text})
+        response.raise_for_status()
+        await self._until(chat, self._last.get(chat, 0), marker, started)
+
     async def send(self, user: int, text: str, marker: str) -> None:
         """Send text as the user; wait for the bot message containing marker."""
         started = time.perf_counter()

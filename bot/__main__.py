@@ -14,7 +14,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, publish_menus
+from bot.app import build_application, publish_menus, start_background, stop_background
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database
 from bot.telegram.redaction import install_token_redaction
@@ -115,6 +115,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         async with application:
             await publish_menus(application)
             await application.start()
+            await start_background(application)
             updater = application.updater
             assert updater is not None
             webhook_url = args.webhook_url or settings.webhook.url
@@ -138,6 +139,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             _LOGGER.info("Bot @%s is running; press Ctrl+C to stop", me)
             await stop.wait()
             await updater.stop()
+            await stop_background(application)
             await application.stop()
     except InvalidToken:
         print(

@@ -33,6 +33,8 @@ from bot.domain.routing import Candidate, Decision, route
 # Room left for the header in a 4096-character message.
 TEXT_PART = 3800
 CAPTION_PART = 900
+# A burst of messages to a case is confirmed once: no new confirmation within this window.
+ACK_WINDOW = timedelta(seconds=60)
 # History entries owners never see.
 PRIVATE_KINDS = frozenset({"note", "transferred", "assigned", "unassigned"})
 
@@ -67,6 +69,9 @@ class CaseStorePort(Protocol):
     async def handled_by(self, case_id: int, staff_id: int) -> bool: ...
     async def history(self, case_id: int) -> list[CaseEvent]: ...
     async def case_of_message(self, chat_id: int, message_id: int) -> int | None: ...
+    async def last_ack(
+        self, case_id: int, actor_kind: str, actor_id: int | None
+    ) -> datetime | None: ...
 
 
 class PeoplePort(Protocol):
@@ -402,6 +407,11 @@ class CaseService:
         self._wake()
         return len(contacts)
 
+    async def _due_ack(self, case: Case, kind: str, actor_id: int | None, now: datetime) -> bool:
+        """Confirm the first message of a burst; the rest of the burst goes unconfirmed."""
+        last = await self._cases.last_ack(case.id, kind, actor_id)
+        return last is None or now - last >= ACK_WINDOW
+
     async def note(self, actor: Actor, case: Case, text: str) -> None:
         """A private note: history only, never relayed to the owner."""
         if actor.role is not Role.ADMIN:
@@ -701,8 +711,25 @@ def _assignment_event(decision: Decision) -> NewEvent:
     )
 
 
+def _message_event(
+    actor_kind: str,
+    actor_id: int | None,
+    text: str | None,
+    attachment: Attachment | None,
+    ack: bool,
+) -> NewEvent:
+    details: dict[str, Any] = {"acked": 1} if ack else {}
+    if attachment is None:
+        return NewEvent(actor_kind, actor_id, "message", text, details=details)
+    return _attachment_event(actor_kind, actor_id, attachment, text, details)
+
+
 def _attachment_event(
-    actor_kind: str, actor_id: int | None, attachment: Attachment, text: str | None = None
+    actor_kind: str,
+    actor_id: int | None,
+    attachment: Attachment,
+    text: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> NewEvent:
     return NewEvent(
         actor_kind,
@@ -712,6 +739,7 @@ def _attachment_event(
         file_kind=attachment.kind,
         file_id=attachment.file_id,
         file_name=attachment.file_name,
+        details=details or {},
     )
 
 

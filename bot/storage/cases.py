@@ -241,6 +241,17 @@ class CaseStore:
             )
         return result
 
+    async def last_ack(
+        self, case_id: int, actor_kind: str, actor_id: int | None
+    ) -> datetime | None:
+        """When this actor last got a confirmation for a message to this case."""
+        row = await self.db.fetchone(
+            "SELECT at FROM case_events WHERE case_id = ? AND actor_kind = ? AND actor_id IS ? "
+            "AND json_extract(details, '$.acked') = 1 ORDER BY id DESC LIMIT 1",
+            (case_id, actor_kind, actor_id),
+        )
+        return parse(row["at"]) if row else None
+
     async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
         """The case a message the bot showed in a chat belongs to, if any."""
         row = await self.db.fetchone(

@@ -45,31 +45,42 @@ class OutboxStore:
             return cursor.rowcount
 
     async def claim(self, at: datetime, limit: int, busy: set[int]) -> list[OutboxRow]:
-        """Take the oldest due message of each idle chat (per-chat order), up to limit."""
+        """Take the oldest due message of each idle chat (per-chat order), up to limit.
+
+        The look-up runs on the reader, and a write transaction is opened only when there is
+        something to claim: the sender (the only one that claims) wakes far more often than
+        it finds work. The UPDATE re-checks the status, so a row is never claimed twice.
+        """
         if limit <= 0:
             return []
-        stamp = iso(at)
+        found = await self.db.fetchall(
+            "SELECT o.id, o.chat_id, o.case_id, o.payload, o.attempts FROM outbox o "
+            "WHERE o.status = 'pending' AND o.not_before <= ? AND o.id = ("
+            "  SELECT MIN(id) FROM outbox i WHERE i.chat_id = o.chat_id "
+            "  AND i.status IN ('pending', 'sending')) "
+            "ORDER BY o.id LIMIT ?",
+            (iso(at), limit + len(busy)),
+        )
+        rows = [r for r in found if r["chat_id"] not in busy][:limit]
+        if not rows:
+            return []
+        claimed = []
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
-                "SELECT o.id, o.chat_id, o.case_id, o.payload, o.attempts FROM outbox o "
-                "WHERE o.status = 'pending' AND o.not_before <= ? AND o.id = ("
-                "  SELECT MIN(id) FROM outbox i WHERE i.chat_id = o.chat_id "
-                "  AND i.status IN ('pending', 'sending')) "
-                "ORDER BY o.id LIMIT ?",
-                (stamp, limit + len(busy)),
-            )
-            rows = [r for r in await cursor.fetchall() if r["chat_id"] not in busy][:limit]
-            await tx.executemany(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
-                [(r["id"],) for r in rows],
-            )
+            for r in rows:
+                cursor = await tx.execute(
+                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+                    "WHERE id = ? AND status = 'pending'",
+                    (r["id"],),
+                )
+                if cursor.rowcount:
+                    claimed.append(r)
         return [
             OutboxRow(
                 r["id"],
                 Outgoing.from_json(r["chat_id"], r["case_id"], r["payload"]),
                 r["attempts"] + 1,
             )
-            for r in rows
+            for r in claimed
         ]
 
     async def sent(self, row: OutboxRow, message_id: int | None) -> None:

@@ -93,9 +93,11 @@ class StaffStore:
             await audit(tx, telegram_id, "join_staff", role, staff_id=staff_row["id"])
         return await self.by_id(staff_row["id"])
 
-    async def _specialties(self) -> dict[int, tuple[str, ...]]:
+    async def _specialties(self, staff_id: int | None = None) -> dict[int, tuple[str, ...]]:
+        where, params = ("WHERE staff_id = ? ", (staff_id,)) if staff_id is not None else ("", ())
         rows = await self.db.fetchall(
-            "SELECT staff_id, specialty FROM staff_specialties ORDER BY specialty"
+            f"SELECT staff_id, specialty FROM staff_specialties {where}ORDER BY specialty",
+            params,
         )
         found: dict[int, list[str]] = {}
         for r in rows:
@@ -107,14 +109,14 @@ class StaffStore:
         row = await self.db.fetchone("SELECT * FROM staff WHERE id = ?", (staff_id,))
         if row is None:
             return None
-        return staff_from_row(row, (await self._specialties()).get(staff_id, ()))
+        return staff_from_row(row, (await self._specialties(staff_id)).get(staff_id, ()))
 
     async def by_telegram(self, telegram_id: int) -> Staff | None:
         """The active or inactive staff record bound to a Telegram account."""
         row = await self.db.fetchone("SELECT * FROM staff WHERE telegram_id = ?", (telegram_id,))
         if row is None:
             return None
-        return staff_from_row(row, (await self._specialties()).get(row["id"], ()))
+        return staff_from_row(row, (await self._specialties(row["id"])).get(row["id"], ()))
 
     async def loads(self) -> list[Candidate]:
         """Every staff member with their number of open cases, by id."""

@@ -190,6 +190,8 @@ class Store:
 
     async def reactivate(self, telegram_id: int) -> None:
         """The user wrote again: they unblocked the bot."""
+        if await self.active_chat(telegram_id):
+            return  # the common case: nothing to write
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE accounts SET active = 1, updated_at = ? "
