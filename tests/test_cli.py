@@ -132,6 +132,8 @@ async def test_run_registers_an_owner_over_a_local_fake_api(
 ) -> None:
     """`legal-aid-bot run` as a process, long-polling the fake API over loopback HTTP."""
     api, port = fake_server
+    log_path = tmp_path / "bot.log"
+    log_file = log_path.open("wb")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -146,7 +148,8 @@ async def test_run_registers_an_owner_over_a_local_fake_api(
             LEGAL_AID_LOGGING_LEVEL="DEBUG",
         ),
         cwd=REPO,
-        stdout=asyncio.subprocess.PIPE,
+        # A file, not a pipe: a DEBUG log fills a pipe nobody reads, and the bot would block.
+        stdout=log_file,
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
@@ -184,10 +187,19 @@ async def test_run_registers_an_owner_over_a_local_fake_api(
         assert "八公山区" in summary.plain
         assert "登记完成" in await press(BUTTONS["zh-hans"]["confirm"])
         assert api.commands({"type": "all_private_chats"})[0]["command"] == "start"
+        # A request: its receipt comes through the outbox, so the sender must be running.
+        assert "请选择问题类别" in await say("/ask")
+        assert "请描述" in await press("治安业务")
+        assert "紧急吗" in await say("门口有人拦车")
+        assert "请确认您的求助" in await press("一般")
+        await owner.press("✅ 提交求助")
+        receipt = await api.wait_for_message(owner.id, lambda m: "HN-000001" in m.plain, timeout=20)
+        assert "已收到您的求助" in receipt.plain
     finally:
         process.terminate()
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
-    log = output.decode()
+        await asyncio.wait_for(process.wait(), timeout=30)
+        log_file.close()
+    log = log_path.read_text(encoding="utf-8")
     assert process.returncode == 0, log
     assert "getUpdates" in log  # DEBUG logging was on, and the HTTP client logged its URLs
     assert TOKEN not in log
