@@ -15,6 +15,8 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application, publish_menus, start_background, stop_background
+from bot.faq_cli import add_faq_commands, run_faq
+from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database
 from bot.telegram.redaction import install_token_redaction
@@ -40,12 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("migrate", help="apply pending migrations and print the schema version")
     backup = db_sub.add_parser("backup", help="write a consistent copy of the live database")
     backup.add_argument("file", type=Path, help="where to write the copy")
+    add_faq_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "faq":
+        return run_faq(args)
     try:
         settings = load_settings(args.config, require_token=args.command == "run")
     except ConfigError as exc:
@@ -105,7 +110,12 @@ async def _backup(settings: Settings, target: Path) -> int:
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     db = await _open(settings)
-    application = build_application(settings, db)
+    try:
+        application = build_application(settings, db)
+    except FaqError as exc:
+        await db.close()
+        print(f"legal-aid-bot: {exc}", file=sys.stderr)
+        return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

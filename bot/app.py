@@ -14,16 +14,18 @@ from bot.domain.models import Language
 from bot.domain.ports import Clock
 from bot.rendering import Renderer
 from bot.services.cases import CaseService
+from bot.services.faq import FaqService, load_knowledge_base
 from bot.services.intake import IntakeService
 from bot.services.registration import RegistrationService
 from bot.services.staff import StaffService
 from bot.settings import Settings
 from bot.storage.cases import CaseStore
 from bot.storage.database import Database
+from bot.storage.faq import FaqQueryStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.people import PeopleStore
 from bot.storage.store import Store
-from bot.telegram import basic, cases, intake, registration, staff
+from bot.telegram import basic, cases, faq, intake, registration, staff
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.menus import set_default_menus
 from bot.telegram.persistence import SQLitePersistence
@@ -67,6 +69,12 @@ def build_services(
         cases=cases,
         intake=IntakeService(
             store, cases, settings.categories, settings.cases.description_min_chars
+        ),
+        faq=FaqService(
+            load_knowledge_base(settings.config_dir / "faq"),
+            FaqQueryStore(db),
+            clock,
+            settings.locale.timezone,
         ),
         outbox=OutboxStore(db),
     )
@@ -127,7 +135,8 @@ def build_application(
     application.add_handler(staff.conversation(), group=0)
     application.add_handlers(cases.handlers(), group=0)
     application.add_handlers(staff.handlers(), group=0)
-    application.add_handler(cases.input_handler(basic.other_input), group=0)
+    application.add_handlers(faq.handlers(), group=0)
+    application.add_handler(cases.input_handler(faq.answer_text), group=0)
     application.add_handlers(basic.after_dialogs(), group=0)
     application.add_error_handler(basic.on_error)
     return application

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.domain.models import Language, Role
 from bot.rendering import Renderer
 from bot.services.cases import Actor, CaseService
+from bot.services.faq import FaqService
 from bot.services.intake import IntakeService
 from bot.services.registration import RegistrationService
 from bot.services.staff import StaffService
@@ -43,6 +44,7 @@ class Services:
     staff: StaffService
     cases: CaseService
     intake: IntakeService
+    faq: FaqService
     outbox: OutboxStore
     sender: OutboxSender | None = None
 

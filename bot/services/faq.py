@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from bot.domain.chinese import to_traditional
 from bot.domain.faq import (
@@ -23,6 +24,7 @@ from bot.domain.faq import (
     FaqTopic,
     Hit,
 )
+from bot.domain.ports import Clock
 
 TOPICS_FILE = "_topics.toml"
 # Languages an author writes; Traditional Chinese is converted from Simplified when absent.
@@ -64,7 +66,7 @@ class KnowledgeBase:
     folder: Path
     topics: tuple[FaqTopic, ...]
     entries: tuple[FaqEntry, ...]
-    sources: tuple[tuple[str, str], ...] = ()  # (file stem, entry id), for check()
+    files: tuple[str, ...] = ()  # each entry's file name, for check(); default "<id>.toml"
     threshold: float = DEFAULT_THRESHOLD
     _by_id: dict[str, FaqEntry] = field(init=False, repr=False)
     _index: FaqIndex = field(init=False, repr=False)
@@ -94,20 +96,20 @@ class KnowledgeBase:
     def check(self, today: date) -> list[str]:
         """Return every problem that would make an answer wrong, missing or unreachable."""
         problems: list[str] = []
-        seen: dict[str, str] = {}
         topic_ids = [t.id for t in self.topics]
-        for stem, entry_id in self.sources:
-            if entry_id != stem:
-                problems.append(f"{stem}.toml: id: {entry_id!r} differs from the file name")
-            if entry_id in seen:
-                problems.append(f"{stem}.toml: id: {entry_id!r} already used in {seen[entry_id]}")
-            seen.setdefault(entry_id, f"{stem}.toml")
-        for topic_id in {t for t in topic_ids if topic_ids.count(t) > 1}:
+        for topic_id in sorted({t for t in topic_ids if topic_ids.count(t) > 1}):
             problems.append(f"{TOPICS_FILE}: topic: {topic_id!r} defined twice")
         for topic in self.topics:
             problems += _missing(TOPICS_FILE, f"topic {topic.id} name", topic.name)
-        for entry in self.entries:
-            problems += _check_entry(entry, set(topic_ids))
+        files = self.files or tuple(f"{e.id}.toml" for e in self.entries)
+        seen: dict[str, str] = {}
+        for file, entry in zip(files, self.entries, strict=True):
+            if file != f"{entry.id}.toml":
+                problems.append(f"{file}: id: {entry.id!r} differs from the file name")
+            if entry.id in seen:
+                problems.append(f"{file}: id: {entry.id!r} already used in {seen[entry.id]}")
+            seen.setdefault(entry.id, file)
+            problems += _check_entry(file, entry, set(topic_ids))
         for topic in self.topics:
             if not self.listing(today, topic.id):
                 problems.append(f"{TOPICS_FILE}: topic: {topic.id!r} has no entry valid on {today}")
@@ -127,8 +129,7 @@ def _missing(file: str, key: str, texts: Mapping[str, object]) -> list[str]:
     return [f"{file}: {key}: no {lang} text" for lang in AUTHORED if not texts.get(lang)]
 
 
-def _check_entry(entry: FaqEntry, topic_ids: set[str]) -> list[str]:
-    file = f"{entry.id}.toml"
+def _check_entry(file: str, entry: FaqEntry, topic_ids: set[str]) -> list[str]:
     problems: list[str] = []
     if not _ID.fullmatch(entry.id):
         problems.append(f"{file}: id: {entry.id!r} is not lower-case-with-hyphens")
@@ -165,15 +166,9 @@ def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> K
     if not isinstance(raw_topics, list) or not raw_topics:
         raise FaqError(str(topics_path), "topic", "needs at least one [[topic]] table")
     topics = tuple(_topic(t, str(topics_path), f"topic[{i}]") for i, t in enumerate(raw_topics))
-    entries: list[FaqEntry] = []
-    sources: list[tuple[str, str]] = []
-    for path in sorted(folder.glob("*.toml")):
-        if path.name.startswith("_"):
-            continue
-        entry = _entry(_read(path), str(path))
-        entries.append(entry)
-        sources.append((path.stem, entry.id))
-    return KnowledgeBase(folder, topics, tuple(entries), tuple(sources), threshold)
+    paths = [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith("_")]
+    entries = tuple(_entry(_read(path), str(path)) for path in paths)
+    return KnowledgeBase(folder, topics, entries, tuple(p.name for p in paths), threshold)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -286,3 +281,62 @@ def _date(raw: object, file: str, key: str) -> date | None:
     if not isinstance(raw, date) or isinstance(raw, datetime):
         raise FaqError(file, key, "must be a date like 2025-01-31")
     return raw
+
+
+class QueryStore(Protocol):
+    """Where free-text questions are kept."""
+
+    async def record(
+        self, at: datetime, language: str, text: str, best: str | None, score: float | None
+    ) -> int: ...
+    async def get(self, query_id: int) -> Any: ...
+    async def rate(self, query_id: int, helpful: bool) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to a free-text question: the kept query, the best entry and alternatives."""
+
+    query_id: int
+    best: FaqEntry | None
+    alternatives: tuple[FaqEntry, ...]
+
+
+class FaqService:
+    """Answers questions from the knowledge base and keeps what it could not answer."""
+
+    def __init__(self, kb: KnowledgeBase, queries: QueryStore, clock: Clock, timezone: str) -> None:
+        self.kb = kb
+        self._queries = queries
+        self._clock = clock
+        self._zone = ZoneInfo(timezone)
+
+    def today(self) -> date:
+        """Today in the deployment's timezone (validity dates are local dates)."""
+        return self._clock.now().astimezone(self._zone).date()
+
+    async def answer(self, text: str, lang: str) -> Answer:
+        """Search the question; keep it (for "ask a counsel" and for admins)."""
+        question = text.strip()[:1000]
+        hits = self.kb.search(question, lang, self.today(), limit=3)
+        entries = tuple(e for e in (self.kb.entry(h.id) for h in hits) if e is not None)
+        best = entries[0] if entries else None
+        score = hits[0].score if hits else None
+        query_id = await self._queries.record(
+            self._clock.now(), lang, question, best.id if best else None, score
+        )
+        return Answer(query_id, best, entries[1:])
+
+    async def question_of(self, query_id: int) -> str | None:
+        """The text of a kept question."""
+        stored = await self._queries.get(query_id)
+        return str(stored.text) if stored is not None else None
+
+    async def feedback(self, query_id: int, helpful: bool) -> None:
+        """Whether the answer helped."""
+        await self._queries.rate(query_id, helpful)
+
+    def shown(self, entry_id: str) -> FaqEntry | None:
+        """An entry, only if it may be shown today."""
+        entry = self.kb.entry(entry_id)
+        return entry if entry is not None and entry.is_valid(self.today()) else None

@@ -14,6 +14,7 @@ PRIVACY = "privacy"
 DELETEME = "deleteme"
 CANCEL = "cancel"
 ASK = "ask"
+FAQ = "faq"
 MYCASES = "mycases"
 CASES = "cases"
 REPLY = "reply"
@@ -45,6 +46,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(REGISTER, _OWNER),
     Command(ASK, _OWNER),
     Command(MYCASES, _OWNER),
+    Command(FAQ, _OWNER),
     Command(CASES, _STAFF),
     Command(REPLY, _STAFF),
     Command(NOTE, _STAFF),

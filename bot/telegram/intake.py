@@ -33,6 +33,7 @@ from bot.telegram.common import (
     reply,
     user_id,
 )
+from bot.telegram.faq import prefilled_question
 from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
 
 PREFIX = "ask"
@@ -239,6 +240,16 @@ async def _resume(update: Update, context: BotContext) -> str | int:
     return await _stale(update, context)
 
 
+async def begin_from_faq(update: Update, context: BotContext) -> str | int:
+    """ "Ask a counsel" under an FAQ answer: /ask with the question as the description."""
+    question = await prefilled_question(update, context)
+    if question is None:
+        await answer_query(update)
+        await reply(update, context, "errors/stale_button")
+        return END
+    return await begin(update, context, prefilled=question)
+
+
 def conversation() -> ConversationHandler[BotContext]:
     """The /ask ConversationHandler; app.py registers it."""
     steps: list[BaseHandler[Update, BotContext, Any]] = [
@@ -249,7 +260,10 @@ def conversation() -> ConversationHandler[BotContext]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CommandHandler(commands.ASK, begin)],
+            entry_points=[
+                CommandHandler(commands.ASK, begin),
+                CallbackQueryHandler(begin_from_faq, pattern=CallbackCodec.pattern("faq", "ask")),
+            ],
             states={step.value: steps for step in IntakeStep},
             fallbacks=[
                 CommandHandler(commands.CANCEL, cancel),

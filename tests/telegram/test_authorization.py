@@ -13,7 +13,7 @@ from tests.telegram.steps import last_text
 NOT_AVAILABLE = "这个功能对您的账号不可用"
 # PRODUCT §8, written out here independently of bot/telegram/commands.py.
 ALLOWED = {
-    "owner": {"register", "ask", "mycases", "privacy", "deleteme"},
+    "owner": {"register", "ask", "mycases", "faq", "privacy", "deleteme"},
     "liaison": {"cases", "reply", "note", "away", "back"},
     "counsel": {"cases", "reply", "note", "away", "back"},
     "admin": {"cases", "reply", "note", "staff", "invite", "assign"},

@@ -16,6 +16,7 @@ OWNER_COMMANDS = [
     "register",
     "ask",
     "mycases",
+    "faq",
     "language",
     "privacy",
     "deleteme",
@@ -140,7 +141,7 @@ async def test_unknown_command_and_stray_input_get_an_answer(
     assert "请先登记企业" in last_text(owner)
     await register(owner)
     await owner.send("你好")
-    assert "发送 /help" in last_text(owner)
+    assert "没有找到与您的问题足够匹配的解答" in last_text(owner)  # free text goes to the FAQ
 
 
 async def test_old_button_outside_any_dialog_answers_expired(

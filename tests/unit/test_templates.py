@@ -111,6 +111,13 @@ SAMPLE: dict[str, Any] = {
     "code": "91340400MA2N0000XY",
     "liaison": "张",
     "deputy": "李",
+    # faq
+    "question": "停工期间<工资>怎么发？",
+    "answer": "第一个工资周期 & 之后：生活费",
+    "references": ["《工资支付暂行规定》第十二条", "<参考>"],
+    "phones": [{"label": "12348 热线", "phone": "12348"}],
+    "topic": "劳动 & 用工",
+    "helpful": True,
 }
 # Templates that branch on a value are rendered once per value: each branch must say something.
 VARIANTS: dict[str, list[dict[str, Any]]] = {
@@ -173,6 +180,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     ],
     "intake/error_description": [{"rule": r} for r in ("too_short", "too_long", "too_many")],
     "staff/list": [{}, {"staff": []}],
+    "faq/answer": [{}, {"references": [], "phones": []}],
+    "faq/thanks": [{"helpful": True}, {"helpful": False}],
     "staff/assigned": [
         {"ok": True},
         *(
