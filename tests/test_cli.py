@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.storage.database import migrations
@@ -207,3 +209,81 @@ async def test_run_registers_an_owner_over_a_local_fake_api(
         assert conn.execute("SELECT name, district FROM enterprises").fetchall() == [
             ("春风机械", "bagongshan")
         ]
+
+
+async def test_webhook_mode_checks_the_secret_token(
+    tmp_path: Path, fake_server: tuple[FakeBotAPI, int]
+) -> None:
+    """`run --webhook-url`: Telegram's secret token header is required on every update."""
+    api, port = fake_server
+    hook_port = free_port()
+    log_path = tmp_path / "bot.log"
+    log_file = log_path.open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--webhook-url",
+        "https://bot.example.org/telegram",
+        "--webhook-listen",
+        "127.0.0.1",
+        "--webhook-port",
+        str(hook_port),
+        env=env_for(
+            tmp_path,
+            LEGAL_AID_BOT_TOKEN=TOKEN,
+            LEGAL_AID_TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot",
+            LEGAL_AID_TELEGRAM_BASE_FILE_URL=f"http://127.0.0.1:{port}/file/bot",
+            LEGAL_AID_WEBHOOK_SECRET_TOKEN="s3cret-token",
+        ),
+        cwd=REPO,
+        stdout=log_file,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        owner = api.user(1001, first_name="王")
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 1_700_000_000,
+                "chat": {"id": owner.id, "type": "private", "first_name": "王"},
+                "from": {"id": owner.id, "is_bot": False, "first_name": "王"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        url = f"http://127.0.0.1:{hook_port}/telegram"
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # until the webhook server listens
+                try:
+                    refused = await client.post(url, json=update)
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            assert refused.status_code == 403  # no secret token
+            wrong = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            )
+            assert wrong.status_code == 403
+            assert api.sent_to(owner.id) == []
+            ok = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            )
+            assert ok.status_code == 200
+        welcome = await api.wait_for_message(owner.id, timeout=20, after_message_id=0)
+        assert "登记您的企业" in welcome.plain
+        assert api.webhook.url == "https://bot.example.org/telegram"
+        assert api.webhook.secret_token == "s3cret-token"
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+        log_file.close()
+    assert process.returncode == 0, log_path.read_text(encoding="utf-8")[-3000:]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
