@@ -45,7 +45,9 @@ def test_readme_defaults_match_the_code() -> None:
     for section, cls in settings_module._SECTIONS.items():
         for field in dataclasses.fields(cls):
             row = next(
-                line for line in readme.splitlines() if f"`[{section}] {field.name}`" in line
+                line
+                for line in readme.splitlines()
+                if line.startswith("|") and f"`[{section}] {field.name}`" in line
             )
             default = field.default if field.default is not dataclasses.MISSING else ()
             if default in ("", ()):
