@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -156,3 +157,17 @@ async def wait_ready(driver: Driver, user: int, text: str, marker: str) -> None:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.2)
+
+
+def report(name: str, bot: dict[str, Any], echo: dict[str, Any], **extra: Any) -> str:
+    """The benchmark's one JSON line: both results and their ratios."""
+    return json.dumps(
+        {
+            "bench": name,
+            **extra,
+            "bot": bot,
+            "echo": echo,
+            "throughput_ratio": round(bot["updates_per_s"] / echo["updates_per_s"], 3),
+            "p50_ratio": round(bot["p50_ms"] / echo["p50_ms"], 2),
+        }
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Driver, bot_env, fake_api, process, summary, wait_ready
+from bench.common import Driver, bot_env, fake_api, process, report, summary, wait_ready
 from tests.codes import code_number
 
 STEPS: list[tuple[str, str, str]] = [
@@ -99,18 +98,7 @@ def main() -> None:
             process([sys.executable, "-m", "bot", "run"], bot_env(base, Path(tmp))),
         ):
             bot = asyncio.run(bench_bot(base, args.users, args.concurrency))
-    print(
-        json.dumps(
-            {
-                "bench": "registration_step",
-                "concurrency": args.concurrency,
-                "bot": bot,
-                "echo": echo,
-                "throughput_ratio": round(bot["updates_per_s"] / echo["updates_per_s"], 3),  # type: ignore[operator]
-                "p50_ratio": round(bot["p50_ms"] / echo["p50_ms"], 2),  # type: ignore[operator]
-            }
-        )
-    )
+    print(report("registration_step", bot, echo, concurrency=args.concurrency))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Driver, bot_env, fake_api, process, summary, wait_ready
+from bench.common import Driver, bot_env, fake_api, process, report, summary, wait_ready
 from tests.codes import code_number
 
 ADMIN = 900_001
@@ -139,17 +138,7 @@ def main() -> None:
         ):
             bot = asyncio.run(bench_bot(base, args.owners, args.messages))
     print(
-        json.dumps(
-            {
-                "bench": "relay_owner_to_staff",
-                "owners": args.owners,
-                "messages_each": args.messages,
-                "bot": bot,
-                "echo": echo,
-                "throughput_ratio": round(bot["updates_per_s"] / echo["updates_per_s"], 3),  # type: ignore[operator]
-                "p50_ratio": round(bot["p50_ms"] / echo["p50_ms"], 2),  # type: ignore[operator]
-            }
-        )
+        report("relay_owner_to_staff", bot, echo, owners=args.owners, messages_each=args.messages)
     )
 
 

@@ -251,6 +251,20 @@ async def on_case_button(update: Update, context: BotContext) -> None:
     await handler(update, context, actor, case, callback.args[2:])
 
 
+async def _may_act(update: Update, context: BotContext, actor: Actor, case: Case) -> bool:
+    """The actor is the case's assignee (or an admin) and the case is open; else say why."""
+    try:
+        context.services.cases.check_act(actor, case)
+    except NotAllowed:
+        _LOGGER.warning("User %s may not act on case %s", actor.telegram_id, case.number)
+        await _problem(update, context, "not_allowed", case.number)
+        return False
+    if not case.is_open:
+        await _problem(update, context, "closed", case.number)
+        return False
+    return True
+
+
 async def _accept(
     update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
 ) -> None:
@@ -262,13 +276,7 @@ async def _accept(
 async def _start_reply(
     update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
 ) -> None:
-    try:
-        context.services.cases.check_act(actor, case)
-    except NotAllowed:
-        await _problem(update, context, "not_allowed", case.number)
-        return
-    if not case.is_open:
-        await _problem(update, context, "closed", case.number)
+    if not await _may_act(update, context, actor, case):
         return
     await answer_query(update)
     await _expect(update, context, "reply", case_id=case.id)
@@ -286,13 +294,7 @@ async def _resolve(
 async def _choose_transfer(
     update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
 ) -> None:
-    try:
-        context.services.cases.check_act(actor, case)
-    except NotAllowed:
-        await _problem(update, context, "not_allowed", case.number)
-        return
-    if not case.is_open:
-        await _problem(update, context, "closed", case.number)
+    if not await _may_act(update, context, actor, case):
         return
     await answer_query(update)
     lang = await language(update, context)
@@ -335,10 +337,7 @@ async def _choose_transfer(
 async def _transfer_target(
     update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
 ) -> None:
-    try:
-        context.services.cases.check_act(actor, case)
-    except NotAllowed:
-        await _problem(update, context, "not_allowed", case.number)
+    if not await _may_act(update, context, actor, case):
         return
     target = args[0] if args else "route"
     if target != "route" and not target.isdigit():

@@ -19,7 +19,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BotContext
 from bot.domain.models import DialogState, Role
 from bot.services.cases import NotAllowed
-from bot.services.intake import DIALOG_NAME, DescriptionError, IntakeStep
+from bot.services.intake import DESCRIPTION_MAX, DIALOG_NAME, DescriptionError, IntakeStep
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
@@ -160,17 +160,21 @@ async def on_text(update: Update, context: BotContext) -> str | int:
     try:
         dialog = await context.services.intake.describe(dialog, update.message.text or "")
     except DescriptionError as exc:
-        settings = context.services.settings.cases
-        await reply(
-            update,
-            context,
-            "intake/error_description",
-            rule=exc.rule,
-            minimum=settings.description_min_chars,
-            maximum=3000,
-        )
+        await _description_error(update, context, exc)
         return dialog.state
     return await ask(update, context, dialog)
+
+
+async def _description_error(update: Update, context: BotContext, exc: DescriptionError) -> None:
+    minimum = context.services.settings.cases.description_min_chars
+    await reply(
+        update,
+        context,
+        "intake/error_description",
+        rule=exc.rule,
+        minimum=minimum,
+        maximum=DESCRIPTION_MAX,
+    )
 
 
 async def on_attachment(update: Update, context: BotContext) -> str | int:
@@ -192,15 +196,7 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
     try:
         dialog = await context.services.intake.attach(dialog, attachment)
     except DescriptionError as exc:
-        settings = context.services.settings.cases
-        await reply(
-            update,
-            context,
-            "intake/error_description",
-            rule=exc.rule,
-            minimum=settings.description_min_chars,
-            maximum=3000,
-        )
+        await _description_error(update, context, exc)
         return dialog.state
     count = len(dialog.data.get("attachments", []))  # type: ignore[arg-type]
     need_text = IntakeStep(dialog.state) is IntakeStep.DESCRIPTION
