@@ -10,7 +10,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.context import BotContext, Services, SystemClock
-from bot.domain.models import Language
+from bot.domain.models import Language, Role
 from bot.domain.ports import Clock
 from bot.rendering import Renderer
 from bot.services.cases import CaseService
@@ -27,7 +27,7 @@ from bot.storage.people import PeopleStore
 from bot.storage.store import Store
 from bot.telegram import basic, cases, faq, intake, registration, staff
 from bot.telegram.callbacks import CallbackCodec
-from bot.telegram.menus import set_default_menus
+from bot.telegram.menus import set_chat_menu, set_default_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.sender import OutboxSender, SenderLimits
@@ -202,4 +202,10 @@ async def stop_background(application: BotApplication) -> None:
 async def publish_menus(application: BotApplication) -> None:
     """Publish the command menus (after initialize, before polling)."""
     services: Services = application.bot_data["services"]
-    await set_default_menus(application.bot, services.renderer, services.settings.default_language)
+    settings = services.settings
+    await set_default_menus(application.bot, services.renderer, settings.default_language)
+    # Configured admins get their menu here; invited staff get theirs when they join.
+    for admin in settings.access.admins:
+        chosen, client = await services.store.languages_of(admin)
+        language = chosen or client or settings.default_language
+        await set_chat_menu(application.bot, services.renderer, admin, Role.ADMIN, language)

@@ -108,3 +108,21 @@ async def test_unregistered_user_is_led_to_register(bot: BotRunner, api: FakeBot
     assert stranger.last.button_labels == ["📝 登记企业"]
     await stranger.send("/mycases")
     assert "请先登记企业" in last_text(stranger)
+
+
+async def test_each_role_has_its_own_command_menu(
+    bot: BotRunner, api: FakeBotAPI, people: dict[str, FakeUser]
+) -> None:
+    def menu(user: FakeUser) -> set[str]:
+        return {c["command"] for c in api.commands({"type": "chat", "chat_id": user.id})}
+
+    owner_menu = {c["command"] for c in api.commands({"type": "all_private_chats"})}
+    assert ALLOWED["owner"] <= owner_menu
+    staff_only = (ALLOWED["admin"] | ALLOWED["liaison"]) - ALLOWED["owner"]
+    assert not staff_only & owner_menu  # owners never see staff commands
+    assert ALLOWED["liaison"] <= menu(people["liaison"])
+    assert "register" not in menu(people["liaison"])
+    assert ALLOWED["counsel"] <= menu(people["counsel"])
+    await bot.restart()  # configured admins get theirs at start
+    assert ALLOWED["admin"] <= menu(people["admin"])
+    assert "ask" not in menu(people["admin"])
