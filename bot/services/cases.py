@@ -7,6 +7,7 @@ renders them in each recipient's language.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -139,6 +140,9 @@ class CaseService:
         self._categories = {c.id: c for c in categories}
         self._admins = tuple(admins)
         self.waker = waker
+        # Routing reads loads and cursors, then writes the assignment: two cases routed at
+        # once would both see the same loads. One routing decision at a time (one process).
+        self._routing = asyncio.Lock()
 
     # -- queries ------------------------------------------------------------------------------
     def category(self, category_id: str) -> Category | None:
@@ -239,6 +243,21 @@ class CaseService:
         category = self._categories.get(category_id)
         if registration is None or category is None:
             raise NotAllowed(category_id)
+        async with self._routing:
+            return await self._open_routed(
+                actor, registration, category, urgency, description, attachments, dialog
+            )
+
+    async def _open_routed(
+        self,
+        actor: Actor,
+        registration: Registration,
+        category: Category,
+        urgency: Urgency,
+        description: str,
+        attachments: Sequence[Attachment],
+        dialog: tuple[str, int, int] | None,
+    ) -> Case:
         now = self._clock.now()
         decision = await self._route(category, registration.enterprise)
         assignee = await self._people.by_id(decision.staff_id) if decision.staff_id else None
@@ -443,6 +462,12 @@ class CaseService:
         self, actor: Actor, case: Case, target: Staff | None, reason: str
     ) -> Staff | None:
         """Hand the case to someone else (or back to routing) with a private reason."""
+        async with self._routing:
+            return await self._transfer(actor, case, target, reason)
+
+    async def _transfer(
+        self, actor: Actor, case: Case, target: Staff | None, reason: str
+    ) -> Staff | None:
         self.check_act(actor, case)
         if not case.is_open:
             raise CaseClosed(case.number)
@@ -603,6 +628,10 @@ class CaseService:
 
     async def deactivate(self, actor: Actor, staff: Staff) -> int:
         """An admin deactivates a staff member: their open cases go back to routing."""
+        async with self._routing:
+            return await self._deactivate(actor, staff)
+
+    async def _deactivate(self, actor: Actor, staff: Staff) -> int:
         if actor.role is not Role.ADMIN:
             raise NotAllowed(staff.display_name)
         cases = await self._cases.open_cases(staff.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from tests.codes import code_number
@@ -232,3 +233,23 @@ async def test_long_text_with_markup_characters_arrives_intact_in_parts(
     second = await wait(api, liaison, "（2/2）")
     body = first.plain.split("：\n", 1)[1] + second.plain.split("：\n", 1)[1]
     assert body.replace("\n", "") == text.replace("\n", "")
+
+
+async def test_nine_requests_submitted_at_once_spread_three_each(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser
+) -> None:
+    for i in range(3):
+        await onboard(
+            api, admin, 7400 + i, "counsel", f"律师{i}", title="律师", specialties=("劳动用工",)
+        )
+    owners = [await registered_owner(api, 40 + i, code_number(600 + i)) for i in range(9)]
+    for i, owner in enumerate(owners):
+        await owner.send("/ask")
+        await owner.press("劳动用工")
+        await owner.send(f"第{i}个劳动问题需要咨询")
+        await owner.press("一般")
+    await asyncio.gather(*(o.press("✅ 提交求助") for o in owners))
+    rows = await bot.db.fetchall(
+        "SELECT assignee_id, COUNT(*) AS n FROM cases GROUP BY assignee_id ORDER BY assignee_id"
+    )
+    assert [r["n"] for r in rows] == [3, 3, 3]
