@@ -86,6 +86,11 @@ class Database:
                 raise
             await self._writer.execute("COMMIT")
 
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Run one writing statement on its own (atomic by itself); return RETURNING rows."""
+        async with self._write_lock, self._writer.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         """Read one row of the latest committed data."""
         rows = await self.fetchall(sql, params)

@@ -47,75 +47,54 @@ class OutboxStore:
     async def claim(self, at: datetime, limit: int, busy: set[int]) -> list[OutboxRow]:
         """Take the oldest due message of each idle chat (per-chat order), up to limit.
 
-        The look-up runs on the reader, and a write transaction is opened only when there is
-        something to claim: the sender (the only one that claims) wakes far more often than
-        it finds work. The UPDATE re-checks the status, so a row is never claimed twice.
+        One statement selects and marks them, so a row is never claimed twice. The sender (the
+        only one that claims) wakes far more often than it finds work: an UPDATE that matches
+        nothing costs about what a read would.
         """
         if limit <= 0:
             return []
-        found = await self.db.fetchall(
-            "SELECT o.id, o.chat_id, o.case_id, o.payload, o.attempts FROM outbox o "
-            "WHERE o.status = 'pending' AND o.not_before <= ? AND o.id = ("
-            "  SELECT MIN(id) FROM outbox i WHERE i.chat_id = o.chat_id "
-            "  AND i.status IN ('pending', 'sending')) "
-            "ORDER BY o.id LIMIT ?",
-            (iso(at), limit + len(busy)),
+        skip = ",".join("?" * len(busy))
+        rows = await self.db.write(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
+            "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.not_before <= ?"
+            + (f" AND o.chat_id NOT IN ({skip})" if busy else "")
+            + "  AND o.id = (SELECT MIN(id) FROM outbox i WHERE i.chat_id = o.chat_id"
+            "                AND i.status IN ('pending', 'sending'))"
+            "  ORDER BY o.id LIMIT ?) "
+            "RETURNING id, chat_id, case_id, payload, attempts",
+            (iso(at), *busy, limit),
         )
-        rows = [r for r in found if r["chat_id"] not in busy][:limit]
-        if not rows:
-            return []
-        claimed = []
-        async with self.db.transaction() as tx:
-            for r in rows:
-                cursor = await tx.execute(
-                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
-                    "WHERE id = ? AND status = 'pending'",
-                    (r["id"],),
-                )
-                if cursor.rowcount:
-                    claimed.append(r)
         return [
             OutboxRow(
-                r["id"],
-                Outgoing.from_json(r["chat_id"], r["case_id"], r["payload"]),
-                r["attempts"] + 1,
+                r["id"], Outgoing.from_json(r["chat_id"], r["case_id"], r["payload"]), r["attempts"]
             )
-            for r in claimed
+            for r in sorted(rows, key=lambda r: r["id"])
         ]
 
     async def sent(self, row: OutboxRow, message_id: int | None) -> None:
-        """Record a delivered message and, for a case, link it so replies reach the case."""
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ? WHERE id = ?",
-                (message_id, now(), row.id),
-            )
-            if row.outgoing.case_id is not None and message_id is not None:
-                await tx.execute(
-                    "INSERT OR IGNORE INTO relay_links (chat_id, message_id, case_id) "
-                    "VALUES (?, ?, ?)",
-                    (row.outgoing.chat_id, message_id, row.outgoing.case_id),
-                )
+        """Record a delivered message (a trigger links it to its case for replies)."""
+        await self.db.write(
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ? WHERE id = ?",
+            (message_id, now(), row.id),
+        )
 
     async def retry(
         self, row: OutboxRow, not_before: datetime, error: str, uncertain: bool
     ) -> None:
         """Put a message back for a later try."""
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?, "
-                "uncertain = MAX(uncertain, ?) WHERE id = ?",
-                (iso(not_before), error[:500], int(uncertain), row.id),
-            )
+        await self.db.write(
+            "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?, "
+            "uncertain = MAX(uncertain, ?) WHERE id = ?",
+            (iso(not_before), error[:500], int(uncertain), row.id),
+        )
 
     async def defer_chat(self, chat_id: int, not_before: datetime) -> None:
         """Hold every pending message of a chat until not_before (Telegram's retry_after)."""
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET not_before = MAX(not_before, ?) "
-                "WHERE chat_id = ? AND status = 'pending'",
-                (iso(not_before), chat_id),
-            )
+        await self.db.write(
+            "UPDATE outbox SET not_before = MAX(not_before, ?) "
+            "WHERE chat_id = ? AND status = 'pending'",
+            (iso(not_before), chat_id),
+        )
 
     async def failed(self, row: OutboxRow, error: str, *, blocked: bool) -> None:
         """Give up on a message Telegram refused; a blocked user's account becomes inactive."""

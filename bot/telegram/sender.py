@@ -169,11 +169,13 @@ class OutboxSender:
             self._global.take(now)
             self._chat_bucket(chat).take(now)
             self._in_flight[chat] = asyncio.create_task(self._deliver(row))
+        if rows:
+            return 0.0
         waits = [1.0] + [b.wait(now) for c, b in self._chats.items() if c in throttled]
         due = await self.store.next_due()
         if due is not None:
             waits.append(max(0.0, (due - datetime.now(UTC)).total_seconds()))
-        return max(0.005, min(waits)) if not rows else 0.0
+        return max(0.005, min(waits))
 
     def _chat_bucket(self, chat_id: int) -> Bucket:
         bucket = self._chats.get(chat_id)
