@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -159,15 +159,44 @@ async def wait_ready(driver: Driver, user: int, text: str, marker: str) -> None:
             await asyncio.sleep(0.2)
 
 
-def report(name: str, bot: dict[str, Any], echo: dict[str, Any], **extra: Any) -> str:
-    """The benchmark's one JSON line: both results and their ratios."""
+def alternate(
+    rounds: int,
+    run_echo: Callable[[], dict[str, Any]],
+    run_bot: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any], list[float]]:
+    """Run echo and bot in alternating order for some rounds (the machine's load drifts).
+
+    Returns the median of each figure for both, and each round's throughput ratio.
+    """
+    echoes, bots, ratios = [], [], []
+    for n in range(rounds):
+        if n % 2:
+            bot, echo = run_bot(), run_echo()
+        else:
+            echo, bot = run_echo(), run_bot()
+        echoes.append(echo)
+        bots.append(bot)
+        ratios.append(round(bot["updates_per_s"] / echo["updates_per_s"], 3))
+    return _median(echoes), _median(bots), ratios
+
+
+def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {key: round(statistics.median(r[key] for r in results), 2) for key in results[0]}
+
+
+def report(
+    name: str, bot: dict[str, Any], echo: dict[str, Any], ratios: list[float], **extra: Any
+) -> str:
+    """The benchmark's one JSON line: medians of both, their ratios, each round's ratio."""
     return json.dumps(
         {
             "bench": name,
             **extra,
+            "rounds": len(ratios),
             "bot": bot,
             "echo": echo,
             "throughput_ratio": round(bot["updates_per_s"] / echo["updates_per_s"], 3),
             "p50_ratio": round(bot["p50_ms"] / echo["p50_ms"], 2),
+            "round_ratios": ratios,
         }
     )

@@ -18,7 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Driver, bot_env, fake_api, process, report, summary, wait_ready
+from bench.common import (
+    Driver,
+    alternate,
+    bot_env,
+    fake_api,
+    process,
+    report,
+    summary,
+    wait_ready,
+)
 from tests.codes import code_number
 
 STEPS: list[tuple[str, str, str]] = [
@@ -86,19 +95,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        with (
-            fake_api() as base,
-            process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))),
-        ):
-            echo = asyncio.run(bench_echo(base, args.users * len(STEPS), args.concurrency))
-        with (
-            fake_api() as base,
-            process([sys.executable, "-m", "bot", "run"], bot_env(base, Path(tmp))),
-        ):
-            bot = asyncio.run(bench_bot(base, args.users, args.concurrency))
-    print(report("registration_step", bot, echo, concurrency=args.concurrency))
+
+        def echo() -> dict[str, object]:
+            with (
+                fake_api() as base,
+                process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))),
+            ):
+                return asyncio.run(bench_echo(base, args.users * len(STEPS), args.concurrency))
+
+        def bot() -> dict[str, object]:
+            database = Path(tmp) / "bench.db"
+            database.unlink(missing_ok=True)  # each round registers the same owners anew
+            with (
+                fake_api() as base,
+                process([sys.executable, "-m", "bot", "run"], bot_env(base, Path(tmp))),
+            ):
+                return asyncio.run(bench_bot(base, args.users, args.concurrency))
+
+        echo_result, bot_result, ratios = alternate(args.rounds, echo, bot)
+    print(
+        report("registration_step", bot_result, echo_result, ratios, concurrency=args.concurrency)
+    )
 
 
 if __name__ == "__main__":

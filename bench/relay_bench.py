@@ -24,7 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Driver, bot_env, fake_api, process, report, summary, wait_ready
+from bench.common import (
+    Driver,
+    alternate,
+    bot_env,
+    fake_api,
+    process,
+    report,
+    summary,
+    wait_ready,
+)
 from tests.codes import code_number
 
 ADMIN = 900_001
@@ -110,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--owners", type=int, default=40)
     parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     fast = {
         "LEGAL_AID_ACCESS_ADMINS": str(ADMIN),
@@ -117,29 +127,31 @@ def main() -> None:
         "LEGAL_AID_OUTBOX_PER_CHAT_PER_SECOND": "100000",
         "LEGAL_AID_OUTBOX_CHAT_BURST": "1000",
     }
+    prefix = os.environ.get("BENCH_BOT_PREFIX", "").split()
     with tempfile.TemporaryDirectory() as tmp:
-        with (
-            fake_api() as base,
-            process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))),
-        ):
-            echo = asyncio.run(bench_echo(base, args.owners, args.messages))
-        with (
-            fake_api() as base,
-            process(
-                [
-                    sys.executable,
-                    *os.environ.get("BENCH_BOT_PREFIX", "").split(),
-                    "-m",
-                    "bot",
-                    "run",
-                ],
-                bot_env(base, Path(tmp), **fast),
-            ),
-        ):
-            bot = asyncio.run(bench_bot(base, args.owners, args.messages))
-    print(
-        report("relay_owner_to_staff", bot, echo, owners=args.owners, messages_each=args.messages)
-    )
+
+        def echo() -> dict[str, object]:
+            with (
+                fake_api() as base,
+                process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))),
+            ):
+                return asyncio.run(bench_echo(base, args.owners, args.messages))
+
+        def bot() -> dict[str, object]:
+            database = Path(tmp) / "bench.db"
+            database.unlink(missing_ok=True)  # each round sets up its people anew
+            with (
+                fake_api() as base,
+                process(
+                    [sys.executable, *prefix, "-m", "bot", "run"],
+                    bot_env(base, Path(tmp), **fast),
+                ),
+            ):
+                return asyncio.run(bench_bot(base, args.owners, args.messages))
+
+        echo_result, bot_result, ratios = alternate(args.rounds, echo, bot)
+    extra = {"owners": args.owners, "messages_each": args.messages}
+    print(report("relay_owner_to_staff", bot_result, echo_result, ratios, **extra))
 
 
 if __name__ == "__main__":
