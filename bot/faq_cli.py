@@ -10,10 +10,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.domain.faq import LANGUAGES, ZH_HANS
+from bot.domain.models import Language
+from bot.rendering import Renderer
 from bot.services.faq import FaqError, KnowledgeBase, load_knowledge_base
 from bot.settings import ConfigError, default_config_dir, load_settings
+from bot.telegram.faq import answer_context
 
 EXPIRY_WARNING_DAYS = 30
+
+
+MESSAGE_LIMIT = 4096  # characters in one Telegram message
 
 
 def add_faq_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +70,7 @@ def _search(kb: KnowledgeBase, args: argparse.Namespace, today: date) -> int:
 
 
 def _check(kb: KnowledgeBase, today: date) -> int:
-    problems = kb.check(today)
+    problems = kb.check(today) + _render_problems(kb)
     for problem in problems:
         print(f"problem: {problem}")
     for entry in kb.expiring(today, days=EXPIRY_WARNING_DAYS):
@@ -78,6 +84,25 @@ def _check(kb: KnowledgeBase, today: date) -> int:
     status = f"{len(problems)} problem(s)" if problems else "ok"
     print(f"{len(kb.entries)} entries in {len(kb.topics)} topics: {status}")
     return 1 if problems else 0
+
+
+def _render_problems(kb: KnowledgeBase) -> list[str]:
+    """Every answer renders, in every language, within one Telegram message."""
+    renderer = Renderer()
+    problems = []
+    for entry in kb.entries:
+        for lang in Language:
+            try:
+                text = renderer.render("faq/answer", lang, **answer_context(entry, lang))
+            except Exception as exc:  # report every broken entry, not just the first
+                problems.append(f"{entry.id}.toml: answer ({lang.value}): does not render: {exc}")
+                continue
+            if len(text) > MESSAGE_LIMIT:
+                problems.append(
+                    f"{entry.id}.toml: answer ({lang.value}): {len(text)} characters, "
+                    f"over Telegram's {MESSAGE_LIMIT}"
+                )
+    return problems
 
 
 def _span(start: date | None, end: date | None) -> str:

@@ -415,3 +415,18 @@ def test_malformed_knowledge_base_exits_2(
     make_kb(tmp_path / "faq", {"bad.toml": "id = [\n"})
     assert run_faq(cli("--config", str(tmp_path), "faq", "check")) == 2
     assert "bad.toml: -: not valid TOML" in capsys.readouterr().err
+
+
+def test_check_reports_an_answer_too_long_for_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_answer = "可以和房东协商。" * 600  # 4,800 characters
+    text = entry_toml("long-answer").replace(
+        'zh-hans = "可以和房东协商。"', f'zh-hans = "{long_answer}"'
+    )
+    make_kb(tmp_path / "faq", {"long-answer.toml": text})
+    assert run_faq(cli("--config", str(tmp_path), "faq", "check", "--today", "2025-06-01")) == 1
+    out = capsys.readouterr().out
+    assert "long-answer.toml: answer (zh-hans):" in out
+    assert "over Telegram's 4096" in out
+    assert "long-answer.toml: answer (en):" not in out

@@ -154,20 +154,21 @@ async def show_entry(
         )
     ask = ("ask", "q", str(query_id)) if query_id is not None else ("ask", "e", entry.id)
     rows.append([button(context, update, labels.label(lang, "ask_counsel"), PREFIX, *ask)])
-    await reply(
-        update,
-        context,
-        "faq/answer",
-        keyboard(rows),
-        question=_text(entry.question, lang),
-        answer=_text(entry.answer, lang),
-        references=[_text(r, lang) for r in entry.references],
-        phones=[
+    await reply(update, context, "faq/answer", keyboard(rows), **answer_context(entry, lang))
+
+
+def answer_context(entry: FaqEntry, lang: Language) -> dict[str, Any]:
+    """What the answer template shows of an entry, in a language (also used by faq check)."""
+    return {
+        "question": _text(entry.question, lang),
+        "answer": _text(entry.answer, lang),
+        "references": [_text(r, lang) for r in entry.references],
+        "phones": [
             {"label": _text(link.label, lang), "phone": link.phone}
             for link in entry.links
             if link.phone
         ],
-    )
+    }
 
 
 async def answer_text(update: Update, context: BotContext) -> None:
