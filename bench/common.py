@@ -133,8 +133,18 @@ class Driver:
         await self._until(user, self._last.get(user, 0), marker, started)
 
 
-def summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
-    """Throughput and latency percentiles (milliseconds)."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def summary(latencies: list[float], elapsed: float, cpu: float) -> dict[str, Any]:
+    """Throughput, latency percentiles (ms), and the bot process's CPU per update (ms).
+
+    CPU per update is the steadiest figure on a shared 2-core machine: throughput and latency
+    also measure the fake API and the driver competing for the same cores.
+    """
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return {
@@ -142,6 +152,7 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
         "updates_per_s": round(len(ordered) / elapsed, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
         "p99_ms": round(p99 * 1000, 2),
+        "cpu_ms_per_update": round(cpu * 1000 / len(ordered), 3),
     }
 
 
@@ -197,6 +208,7 @@ def report(
             "echo": echo,
             "throughput_ratio": round(bot["updates_per_s"] / echo["updates_per_s"], 3),
             "p50_ratio": round(bot["p50_ms"] / echo["p50_ms"], 2),
+            "cpu_ratio": round(bot["cpu_ms_per_update"] / echo["cpu_ms_per_update"], 2),
             "round_ratios": ratios,
         }
     )

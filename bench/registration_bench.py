@@ -22,6 +22,7 @@ from bench.common import (
     Driver,
     alternate,
     bot_env,
+    cpu_seconds,
     fake_api,
     process,
     report,
@@ -57,7 +58,7 @@ async def run_users(driver: Driver, users: int, concurrency: int, walk: object) 
     return time.perf_counter() - started
 
 
-async def bench_bot(base: str, users: int, concurrency: int) -> dict[str, object]:
+async def bench_bot(pid: int, base: str, users: int, concurrency: int) -> dict[str, object]:
     driver = Driver(base)
     try:
         await wait_ready(driver, 999_999, "/start", "您好")
@@ -71,13 +72,14 @@ async def bench_bot(base: str, users: int, concurrency: int) -> dict[str, object
                 else:
                     await driver.press(user, text, marker)
 
+        cpu = cpu_seconds(pid)
         elapsed = await run_users(driver, users, concurrency, walk)
-        return summary(driver.latencies, elapsed)
+        return summary(driver.latencies, elapsed, cpu_seconds(pid) - cpu)
     finally:
         await driver.close()
 
 
-async def bench_echo(base: str, messages: int, concurrency: int) -> dict[str, object]:
+async def bench_echo(pid: int, base: str, messages: int, concurrency: int) -> dict[str, object]:
     driver = Driver(base)
     try:
         await wait_ready(driver, 999_998, "ready?", "ready?")
@@ -85,8 +87,9 @@ async def bench_echo(base: str, messages: int, concurrency: int) -> dict[str, ob
         async def walk(n: int) -> None:
             await driver.send(200_000 + n % concurrency, f"echo {n}", f"echo {n}")
 
+        cpu = cpu_seconds(pid)
         elapsed = await run_users(driver, messages, concurrency, walk)
-        return summary(driver.latencies, elapsed)
+        return summary(driver.latencies, elapsed, cpu_seconds(pid) - cpu)
     finally:
         await driver.close()
 
@@ -102,18 +105,20 @@ def main() -> None:
         def echo() -> dict[str, object]:
             with (
                 fake_api() as base,
-                process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))),
+                process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))) as child,
             ):
-                return asyncio.run(bench_echo(base, args.users * len(STEPS), args.concurrency))
+                return asyncio.run(
+                    bench_echo(child.pid, base, args.users * len(STEPS), args.concurrency)
+                )
 
         def bot() -> dict[str, object]:
             database = Path(tmp) / "bench.db"
             database.unlink(missing_ok=True)  # each round registers the same owners anew
             with (
                 fake_api() as base,
-                process([sys.executable, "-m", "bot", "run"], bot_env(base, Path(tmp))),
+                process([sys.executable, "-m", "bot", "run"], bot_env(base, Path(tmp))) as child,
             ):
-                return asyncio.run(bench_bot(base, args.users, args.concurrency))
+                return asyncio.run(bench_bot(child.pid, base, args.users, args.concurrency))
 
         echo_result, bot_result, ratios = alternate(args.rounds, echo, bot)
     print(

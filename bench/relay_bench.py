@@ -28,6 +28,7 @@ from bench.common import (
     Driver,
     alternate,
     bot_env,
+    cpu_seconds,
     fake_api,
     process,
     report,
@@ -81,7 +82,7 @@ async def setup(driver: Driver, owners: int) -> dict[int, int]:
     return route
 
 
-async def bench_bot(base: str, owners: int, messages: int) -> dict[str, object]:
+async def bench_bot(pid: int, base: str, owners: int, messages: int) -> dict[str, object]:
     driver = Driver(base)
     try:
         await wait_ready(driver, ADMIN, "/help", "/invite")
@@ -92,14 +93,14 @@ async def bench_bot(base: str, owners: int, messages: int) -> dict[str, object]:
                 marker = f"relay-{owner}-{k}"
                 await driver.relay(owner, marker, route[owner], marker)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(*(owner_sends(o) for o in route))
-        return summary(driver.latencies, time.perf_counter() - started)
+        return summary(driver.latencies, time.perf_counter() - started, cpu_seconds(pid) - cpu)
     finally:
         await driver.close()
 
 
-async def bench_echo(base: str, users: int, messages: int) -> dict[str, object]:
+async def bench_echo(pid: int, base: str, users: int, messages: int) -> dict[str, object]:
     driver = Driver(base)
     try:
         await wait_ready(driver, 999_998, "ready?", "ready?")
@@ -108,9 +109,9 @@ async def bench_echo(base: str, users: int, messages: int) -> dict[str, object]:
             for k in range(messages):
                 await driver.send(user, f"echo-{user}-{k}", f"echo-{user}-{k}")
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(*(user_sends(200_000 + u) for u in range(users)))
-        return summary(driver.latencies, time.perf_counter() - started)
+        return summary(driver.latencies, time.perf_counter() - started, cpu_seconds(pid) - cpu)
     finally:
         await driver.close()
 
@@ -133,9 +134,9 @@ def main() -> None:
         def echo() -> dict[str, object]:
             with (
                 fake_api() as base,
-                process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))),
+                process([sys.executable, "bench/echo_bot.py"], bot_env(base, Path(tmp))) as child,
             ):
-                return asyncio.run(bench_echo(base, args.owners, args.messages))
+                return asyncio.run(bench_echo(child.pid, base, args.owners, args.messages))
 
         def bot() -> dict[str, object]:
             database = Path(tmp) / "bench.db"
@@ -145,9 +146,9 @@ def main() -> None:
                 process(
                     [sys.executable, *prefix, "-m", "bot", "run"],
                     bot_env(base, Path(tmp), **fast),
-                ),
+                ) as child,
             ):
-                return asyncio.run(bench_bot(base, args.owners, args.messages))
+                return asyncio.run(bench_bot(child.pid, base, args.owners, args.messages))
 
         echo_result, bot_result, ratios = alternate(args.rounds, echo, bot)
     extra = {"owners": args.owners, "messages_each": args.messages}
