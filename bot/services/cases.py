@@ -359,22 +359,16 @@ class CaseService:
             "name": contact.name or "",
             "enterprise": registration.enterprise.name,
         }
-        event = (
-            _attachment_event("owner", contact.id, attachment, text)
-            if attachment
-            else NewEvent("owner", contact.id, "message", text)
-        )
+        now = self._clock.now()
+        ack = await self._due_ack(case, "owner", contact.id, now)
+        event = _message_event("owner", contact.id, text, attachment, ack)
         out: list[Outgoing] = []
         for chat in recipients:
             out += _relay_messages(chat, case, "cases/from_owner", context, text, attachment)
-        out.append(
-            Outgoing(
-                actor.telegram_id,
-                "cases/ack_owner",
-                {"number": case.number, "assignee": _signature(assignee)},
-            )
-        )
-        await self._cases.commit(at=self._clock.now(), events=[(case.id, event)], outgoing=out)
+        if ack:
+            receipt = {"number": case.number, "assignee": _signature(assignee)}
+            out.append(Outgoing(actor.telegram_id, "cases/ack_owner", receipt))
+        await self._cases.commit(at=now, events=[(case.id, event)], outgoing=out)
         self._wake()
         return len(recipients)
 
@@ -393,26 +387,20 @@ class CaseService:
         staff = actor.staff
         context = {"number": case.number, "signature": _signature(staff)}
         actor_id = staff.id if staff else None
-        event = (
-            _attachment_event("staff", actor_id, attachment, text)
-            if attachment
-            else NewEvent("staff", actor_id, "message", text)
-        )
+        now = self._clock.now()
+        # Nobody to deliver to is always said; otherwise a burst is confirmed once.
+        ack = not contacts or await self._due_ack(case, "staff", actor_id, now)
+        event = _message_event("staff", actor_id, text, attachment, ack)
         out: list[Outgoing] = []
         for contact in contacts:
             assert contact.telegram_id is not None
             out += _relay_messages(
                 contact.telegram_id, case, "cases/from_staff", context, text, attachment
             )
-        out.append(
-            Outgoing(
-                actor.telegram_id,
-                "cases/ack_staff",
-                {"number": case.number, "count": len(contacts)},
-            )
-        )
+        if ack:
+            count = {"number": case.number, "count": len(contacts)}
+            out.append(Outgoing(actor.telegram_id, "cases/ack_staff", count))
         changes: dict[str, Any] = {}
-        now = self._clock.now()
         if case.first_response_at is None:
             changes["first_response_at"] = now
         if case.status is CaseStatus.OPEN and case.assignee_id is not None:

@@ -6,7 +6,7 @@ import asyncio
 import re
 
 from tests.codes import code_number
-from tests.conftest import BotRunner
+from tests.conftest import BotRunner, FakeClock
 from tests.fake_telegram import FakeBotAPI, FakeUser
 from tests.telegram.people import onboard, open_case, registered_owner, wait
 from tests.telegram.steps import last_text, register
@@ -253,3 +253,26 @@ async def test_nine_requests_submitted_at_once_spread_three_each(
         "SELECT assignee_id, COUNT(*) AS n FROM cases GROUP BY assignee_id ORDER BY assignee_id"
     )
     assert [r["n"] for r in rows] == [3, 3, 3]
+
+
+async def test_a_burst_of_messages_is_confirmed_once(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    number = await open_case(api, owner, "治安业务", "门口有人拦车")
+    await wait(api, liaison, number)
+    for i in range(3):
+        await owner.send(f"补充{i}")
+    await wait(api, liaison, "补充2")
+    await liaison.send(f"/reply {number} 收到一")
+    await liaison.send(f"/reply {number} 收到二")
+    await wait(api, owner, "收到二")
+    await wait(api, liaison, "已发给企业的")  # the chat's pace is ~1/s after a burst
+    await asyncio.sleep(1.5)  # time for any further (wrong) confirmation to arrive
+    assert sum("✓ 已转给" in m.plain for m in owner.inbox) == 1
+    assert sum("已发给企业的" in m.plain for m in liaison.inbox) == 1
+    clock.advance(seconds=61)  # a new burst, a new confirmation
+    await owner.send("再补充一句")
+    await wait(api, owner, "✓ 已转给")
+    assert sum("✓ 已转给" in m.plain for m in owner.inbox) == 2
