@@ -71,7 +71,8 @@ async def test_500_relays_arrive_in_order_through_5xx_and_429(
     stats = await fast_bot.app.bot_data["services"].outbox.stats()
     assert stats.failed == 0
     assert duplicates <= stats.uncertain  # only sends whose answer was lost came twice
-    assert api.calls["sendMessage"] > 1000  # the faults really happened and were retried
+    # 500 relays (and a few confirmations) through 20% injected 5xx: the retries really happened.
+    assert api.calls["sendMessage"] > 550
 
 
 async def test_crash_with_pending_messages_then_restart_delivers_them(
