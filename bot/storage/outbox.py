@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.outbox import Outgoing
-from bot.storage.common import iso, now, parse
+from bot.storage.common import iso, now
 from bot.storage.database import Database
 
 
@@ -108,11 +108,6 @@ class OutboxStore:
                     "UPDATE accounts SET active = 0, updated_at = ? WHERE telegram_id = ?",
                     (now(), row.outgoing.chat_id),
                 )
-
-    async def next_due(self) -> datetime | None:
-        """When the earliest pending message becomes due."""
-        row = await self.db.fetchone("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
-        return parse(row[0]) if row and row[0] else None
 
     async def stats(self) -> OutboxStats:
         """How many messages are in each state, and how many sends were uncertain."""

@@ -106,17 +106,24 @@ class StaffStore:
 
     async def by_id(self, staff_id: int) -> Staff | None:
         """A staff member by id."""
-        row = await self.db.fetchone("SELECT * FROM staff WHERE id = ?", (staff_id,))
-        if row is None:
-            return None
-        return staff_from_row(row, (await self._specialties(staff_id)).get(staff_id, ()))
+        return await self._one("s.id = ?", staff_id)
 
     async def by_telegram(self, telegram_id: int) -> Staff | None:
         """The active or inactive staff record bound to a Telegram account."""
-        row = await self.db.fetchone("SELECT * FROM staff WHERE telegram_id = ?", (telegram_id,))
+        return await self._one("s.telegram_id = ?", telegram_id)
+
+    async def _one(self, condition: str, value: int) -> Staff | None:
+        # One read: the specialties come along as a list (no specialty holds a newline).
+        row = await self.db.fetchone(
+            "SELECT s.*, (SELECT GROUP_CONCAT(specialty, char(10)) FROM "
+            "(SELECT specialty FROM staff_specialties WHERE staff_id = s.id ORDER BY specialty)) "
+            f"AS specialty_list FROM staff s WHERE {condition}",
+            (value,),
+        )
         if row is None:
             return None
-        return staff_from_row(row, (await self._specialties(row["id"])).get(row["id"], ()))
+        listed = row["specialty_list"]
+        return staff_from_row(row, tuple(listed.split("\n")) if listed else ())
 
     async def loads(self) -> list[Candidate]:
         """Every staff member with their number of open cases, by id."""

@@ -110,6 +110,10 @@ class OutboxSender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # The earliest retry this sender scheduled (wall clock): no database read is needed to
+        # know when to look again. New messages wake the sender; a 1 s poll covers the rest.
+        self._due: datetime | None = None
+        self._stopping = False
         self.sent = 0
 
     def wake(self) -> None:
@@ -123,6 +127,10 @@ class OutboxSender:
     async def stop(self) -> None:
         """Stop claiming; let sends in flight finish."""
         if self._task is not None:
+            # A flag, not only a cancel: on Python 3.11 a cancel that lands just as the wait
+            # ends can be swallowed, and the loop would never stop.
+            self._stopping = True
+            self._wake.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -132,6 +140,7 @@ class OutboxSender:
 
     def abandon(self) -> None:
         """Drop everything at once, as a killed process would (tests of crash recovery)."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
         for task in self._in_flight.values():
@@ -141,7 +150,7 @@ class OutboxSender:
         recovered = await self.store.recover()
         if recovered:
             _LOGGER.warning("Resending %d messages that were in flight at the last stop", recovered)
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 pause = await self._dispatch()
@@ -149,7 +158,8 @@ class OutboxSender:
                 _LOGGER.exception("Outbox sender failed; trying again shortly")
                 pause = 1.0
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+                async with asyncio.timeout(pause):
+                    await self._wake.wait()
 
     async def _dispatch(self) -> float:
         """Start as many sends as the limits allow; return how long to wait at most."""
@@ -172,10 +182,16 @@ class OutboxSender:
         if rows:
             return 0.0
         waits = [1.0] + [b.wait(now) for c, b in self._chats.items() if c in throttled]
-        due = await self.store.next_due()
-        if due is not None:
-            waits.append(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        if self._due is not None:
+            left = (self._due - datetime.now(UTC)).total_seconds()
+            if left <= 0:
+                self._due = None
+            waits.append(max(0.0, left))
         return max(0.005, min(waits))
+
+    def _later(self, until: datetime) -> None:
+        """Remember to look again when a held message becomes due."""
+        self._due = until if self._due is None else min(self._due, until)
 
     def _chat_bucket(self, chat_id: int) -> Bucket:
         bucket = self._chats.get(chat_id)
@@ -196,6 +212,7 @@ class OutboxSender:
             until = datetime.now(UTC) + timedelta(seconds=delay)
             await self.store.retry(row, until, f"429 retry after {delay}s", uncertain=False)
             await self.store.defer_chat(out.chat_id, until)
+            self._later(until)
         except Forbidden as exc:
             await self._give_up(row, f"403 {exc.message}", blocked=True)
         except BadRequest as exc:
@@ -221,6 +238,7 @@ class OutboxSender:
         delay = min(self.limits.retry_max, self.limits.retry_base * 2 ** (row.attempts - 1))
         until = datetime.now(UTC) + timedelta(seconds=delay)
         await self.store.retry(row, until, error, uncertain=uncertain)
+        self._later(until)
 
     async def _give_up(self, row: OutboxRow, error: str, *, blocked: bool) -> None:
         _LOGGER.warning(
