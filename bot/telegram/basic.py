@@ -20,6 +20,7 @@ from bot.domain.models import Language
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
+    answer_expired,
     answer_query,
     button,
     chat_id,
@@ -175,13 +176,7 @@ async def other_input(update: Update, context: BotContext) -> None:
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """A button nobody handles any more (old message, finished dialog, forged data)."""
-    query = update.callback_query
-    if query is None:
-        return
-    lang = await language(update, context)
-    await query.answer(
-        context.services.renderer.render("errors/stale_button", lang), show_alert=True
-    )
+    await answer_expired(update, context, alert=True)
 
 
 async def on_error(update: object, context: BotContext) -> None:

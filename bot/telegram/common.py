@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -14,6 +15,8 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.ext import ConversationHandler
+from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.domain.models import Choice, Language
@@ -131,3 +134,25 @@ def message_attachment(message: Message) -> Attachment | None:
             message.caption,
         )
     return None
+
+
+async def answer_expired(update: Update, context: BotContext, *, alert: bool = False) -> None:
+    """Answer a button press that no longer applies (old message, finished dialog, forged)."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = await language(update, context)
+    text = context.services.renderer.render("errors/stale_button", lang)
+    await query.answer(text, show_alert=alert)
+
+
+def dialog_handler(**kwargs: Any) -> ConversationHandler[BotContext]:
+    """A ConversationHandler for our stored dialogs.
+
+    PTB warns that per_message=False does not track callback queries per message. That is
+    intended: dialogs are keyed by chat and user, and every button is verified by its
+    signature and against the dialog's stored step instead.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        return ConversationHandler(**kwargs)

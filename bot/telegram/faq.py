@@ -20,6 +20,7 @@ from bot.telegram import commands
 from bot.telegram.basic import other_input
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
+    answer_expired,
     answer_query,
     button,
     guarded,
@@ -224,10 +225,7 @@ async def prefilled_question(update: Update, context: BotContext) -> str | None:
 
 
 async def _stale(update: Update, context: BotContext) -> None:
-    if update.callback_query is not None:
-        lang = await language(update, context)
-        text = context.services.renderer.render("errors/stale_button", lang)
-        await update.callback_query.answer(text, show_alert=True)
+    await answer_expired(update, context, alert=True)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

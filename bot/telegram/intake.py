@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
@@ -14,7 +13,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.domain.models import DialogState, Role
@@ -23,10 +21,12 @@ from bot.services.intake import DESCRIPTION_MAX, DIALOG_NAME, DescriptionError, 
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
+    answer_expired,
     answer_query,
     button,
     chat_id,
     clear_buttons,
+    dialog_handler,
     keyboard,
     language,
     message_attachment,
@@ -207,11 +207,7 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
 
 
 async def _stale(update: Update, context: BotContext) -> str | int:
-    if update.callback_query is not None:
-        lang = await language(update, context)
-        await update.callback_query.answer(
-            context.services.renderer.render("errors/stale_button", lang)
-        )
+    await answer_expired(update, context)
     dialog = await _dialog(update, context)
     return await ask(update, context, dialog) if dialog else END
 
@@ -253,21 +249,19 @@ def conversation() -> ConversationHandler[BotContext]:
         MessageHandler(filters.PHOTO | filters.Document.ALL, on_attachment),
         MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
     ]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler(commands.ASK, begin),
-                CallbackQueryHandler(begin_from_faq, pattern=CallbackCodec.pattern("faq", "ask")),
-            ],
-            states={step.value: steps for step in IntakeStep},
-            fallbacks=[
-                CommandHandler(commands.CANCEL, cancel),
-                CommandHandler(commands.ASK, _resume),
-                MessageHandler(filters.COMMAND, _command_in_dialog),
-                CallbackQueryHandler(_stale),
-                MessageHandler(filters.ALL, _resume),
-            ],
-            name=DIALOG_NAME,
-            persistent=True,
-        )
+    return dialog_handler(
+        entry_points=[
+            CommandHandler(commands.ASK, begin),
+            CallbackQueryHandler(begin_from_faq, pattern=CallbackCodec.pattern("faq", "ask")),
+        ],
+        states={step.value: steps for step in IntakeStep},
+        fallbacks=[
+            CommandHandler(commands.CANCEL, cancel),
+            CommandHandler(commands.ASK, _resume),
+            MessageHandler(filters.COMMAND, _command_in_dialog),
+            CallbackQueryHandler(_stale),
+            MessageHandler(filters.ALL, _resume),
+        ],
+        name=DIALOG_NAME,
+        persistent=True,
+    )

@@ -7,7 +7,6 @@ crash resumes at the same step. Diagram: docs/registration.md.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable, Callable
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -19,7 +18,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.domain import phone
@@ -39,11 +37,13 @@ from bot.services.registration import NotEditable, RegistrationService, UnknownC
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
+    answer_expired,
     answer_query,
     button,
     chat_id,
     choice_rows,
     clear_buttons,
+    dialog_handler,
     keyboard,
     language,
     reply,
@@ -365,10 +365,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def stale_button(update: Update, context: BotContext) -> str:
     """A button from an old message, or forged data: say so and ask the current question."""
-    query = update.callback_query
-    if query is not None:
-        lang = await language(update, context)
-        await query.answer(context.services.renderer.render("errors/stale_button", lang))
+    await answer_expired(update, context)
     return await reask(update, context)
 
 
@@ -395,22 +392,13 @@ async def _command_in_dialog(update: Update, context: BotContext) -> str:
 
 def build() -> ConversationHandler[BotContext]:
     """The registration ConversationHandler; app.py registers it."""
-    with warnings.catch_warnings():
-        # PTB warns that per_message=False does not track callback queries per message. That is
-        # intended: the dialog is keyed by chat and user, and every button is verified by its
-        # signature and against the dialog's stored step instead.
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return _conversation()
-
-
-def _conversation() -> ConversationHandler[BotContext]:
     # Every state takes the same handlers: they read the stored step (see on_text).
     answers: list[BaseHandler[Update, BotContext, object]] = [
         CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(PREFIX)),
         MessageHandler(filters.CONTACT, on_contact),
         MessageHandler(_TEXT, on_text),
     ]
-    return ConversationHandler(
+    return dialog_handler(
         entry_points=[
             CommandHandler(commands.REGISTER, begin),
             CallbackQueryHandler(begin, pattern=CallbackCodec.pattern(PREFIX, "start")),

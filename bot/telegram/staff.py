@@ -7,7 +7,6 @@ entered by `/start inv-…`; every answer is stored before the reply, as in regi
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any, cast
 
 from telegram import Update
@@ -19,7 +18,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.domain.credit_code import CreditCodeError, validate
@@ -29,11 +27,13 @@ from bot.services.staff import INVITE_ROLES, InviteProblem
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
+    answer_expired,
     answer_query,
     button,
     chat_id,
     choice_rows,
     clear_buttons,
+    dialog_handler,
     guarded,
     keyboard,
     language,
@@ -223,11 +223,7 @@ async def on_button(update: Update, context: BotContext) -> str | int:
 
 
 async def _stale(update: Update, context: BotContext) -> None:
-    if update.callback_query is not None:
-        lang = await language(update, context)
-        await update.callback_query.answer(
-            context.services.renderer.render("errors/stale_button", lang)
-        )
+    await answer_expired(update, context)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
@@ -255,21 +251,19 @@ def conversation() -> ConversationHandler[BotContext]:
         CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(PREFIX)),
         MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
     ]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler(commands.START, begin, filters.Regex(rf"^/start {INVITE_PAYLOAD}"))
-            ],
-            states={state: steps for state in ("name", "title", "district", "specialties")},
-            fallbacks=[
-                CommandHandler(commands.CANCEL, cancel),
-                MessageHandler(filters.ALL, other),
-                CallbackQueryHandler(other),
-            ],
-            name=DIALOG,
-            persistent=True,
-        )
+    return dialog_handler(
+        entry_points=[
+            CommandHandler(commands.START, begin, filters.Regex(rf"^/start {INVITE_PAYLOAD}"))
+        ],
+        states={state: steps for state in ("name", "title", "district", "specialties")},
+        fallbacks=[
+            CommandHandler(commands.CANCEL, cancel),
+            MessageHandler(filters.ALL, other),
+            CallbackQueryHandler(other),
+        ],
+        name=DIALOG,
+        persistent=True,
+    )
 
 
 # -- admin and staff commands -----------------------------------------------------------------
