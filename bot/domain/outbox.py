@@ -4,7 +4,7 @@ in the recipient's language, with buttons signed for the recipient at send time 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,8 +87,3 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest:
         parts.append(rest)
     return parts
-
-
-def numbered(parts: Sequence[str]) -> list[tuple[str, int, int]]:
-    """(part, index from 1, total) for each part."""
-    return [(p, i + 1, len(parts)) for i, p in enumerate(parts)]

@@ -19,8 +19,8 @@ class Clock(Protocol):
 class AccountStore(Protocol):
     """Telegram accounts the bot has met and their preferences."""
 
-    async def language_of(self, telegram_id: int) -> Language | None:
-        """Return the language the user chose with /language, if any."""
+    async def languages_of(self, telegram_id: int) -> tuple[Language | None, Language | None]:
+        """Return the language chosen with /language and the client's last known one."""
         ...
 
     async def set_language(self, telegram_id: int, language: Language) -> None:

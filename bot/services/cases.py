@@ -804,8 +804,3 @@ def _relay_messages(
         )
         for i, p in enumerate(parts)
     ]
-
-
-def due_in(case: Case, now: datetime) -> timedelta:
-    """Time left to the SLA deadline (negative when overdue)."""
-    return case.sla_due_at - now

@@ -137,12 +137,6 @@ class StaffStore:
             for r in rows
         ]
 
-    async def admins(self) -> list[Staff]:
-        """Active admin staff (invited admins; configured admins are added by the service)."""
-        return [
-            c.staff for c in await self.loads() if c.staff.role is Role.ADMIN and c.staff.active
-        ]
-
     async def set_available(self, staff_id: int, available: bool) -> None:
         """Mark a staff member away or back."""
         async with self.db.transaction() as tx:

@@ -50,13 +50,6 @@ class Store:
         self.db = db
 
     # -- accounts ---------------------------------------------------------------------------
-    async def language_of(self, telegram_id: int) -> Language | None:
-        """Return the user's chosen language, if any."""
-        row = await self.db.fetchone(
-            "SELECT language FROM accounts WHERE telegram_id = ?", (telegram_id,)
-        )
-        return Language(row["language"]) if row and row["language"] else None
-
     async def languages_of(self, telegram_id: int) -> tuple[Language | None, Language | None]:
         """The user's chosen language and their client's last known one."""
         row = await self.db.fetchone(
