@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
@@ -9,24 +11,46 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.context import BotContext, Services, SystemClock
-from bot.domain.models import Language, Role
+from bot.domain.models import Role
 from bot.domain.ports import Clock
 from bot.rendering import Renderer
-from bot.services.cases import CaseService
+from bot.services.accounts import AccountService
+from bot.services.cases.assignment import AssignmentService
+from bot.services.cases.lifecycle import LifecycleService
+from bot.services.cases.messages import CaseMessages
+from bot.services.cases.queries import CaseQueries
+from bot.services.cases.relay import RelayService
+from bot.services.doorbell import Doorbell
 from bot.services.faq import FaqService, load_knowledge_base
 from bot.services.intake import IntakeService
+from bot.services.onboarding import OnboardingService
+from bot.services.pending import PendingService
 from bot.services.registration import RegistrationService
 from bot.services.staff import StaffService
 from bot.settings import Settings
-from bot.storage.cases import CaseStore
+from bot.storage.accounts import AccountRepository
+from bot.storage.cases import CaseRepository
 from bot.storage.database import Database
+from bot.storage.dialogs import DialogRepository
+from bot.storage.enterprises import EnterpriseRepository
 from bot.storage.faq import FaqQueryStore
 from bot.storage.outbox import OutboxStore
-from bot.storage.people import PeopleStore
-from bot.storage.store import Store
-from bot.telegram import basic, cases, faq, intake, registration, staff
+from bot.storage.staff import StaffRepository
+from bot.telegram import (
+    account,
+    admin,
+    case_buttons,
+    case_commands,
+    fallbacks,
+    faq,
+    intake,
+    onboarding,
+    registration,
+    relay,
+    staff,
+)
 from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.context import BotContext, Services
 from bot.telegram.menus import set_chat_menu, set_default_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.processor import PerChatUpdateProcessor
@@ -35,40 +59,71 @@ from bot.telegram.sender import OutboxSender, SenderLimits
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
 
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        """Return the current UTC time."""
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What build_services makes: the handlers' services and what the edge wires around them."""
+
+    services: Services
+    dialogs: DialogRepository
+    outbox: OutboxStore
+    doorbell: Doorbell
+
+
 def build_services(
     settings: Settings,
     db: Database,
     *,
     clock: Clock | None = None,
     renderer: Renderer | None = None,
-) -> Services:
-    """Build the services over an open database."""
+) -> Wiring:
+    """Build the repositories and the services over an open database."""
     clock = clock or SystemClock()
-    store = Store(db)
-    people = PeopleStore(db, store)
-    cases = CaseService(
-        CaseStore(db, settings.cases.number_prefix),
-        people,
-        clock,
-        settings.categories,
-        settings.access.admins,
-    )
+    accounts = AccountRepository(db, clock)
+    dialogs = DialogRepository(db, clock)
+    enterprises = EnterpriseRepository(db, clock)
+    people = StaffRepository(db, clock)
+    cases = CaseRepository(db, settings.cases.number_prefix)
+    doorbell = Doorbell()
+    admins = settings.access.admins
+    queries = CaseQueries(cases, people, enterprises, clock, settings.categories)
+    messages = CaseMessages(people, enterprises, accounts, admins)
+    assignment = AssignmentService(cases, people, enterprises, queries, messages, clock, doorbell)
+    staff_service = StaffService(people, clock, settings.cases.invite_hours)
     choices = {
         "district": settings.districts,
         "industry": settings.industries,
         "category": [c.choice for c in settings.categories],
     }
-    return Services(
+    services = Services(
         settings=settings,
-        store=store,
-        people=people,
         renderer=renderer or Renderer(choices=choices, timezone=settings.locale.timezone),
         callbacks=CallbackCodec(settings.token),
-        registration=RegistrationService(store, clock, settings.districts, settings.industries),
-        staff=StaffService(people, clock, settings.cases.invite_hours),
-        cases=cases,
+        accounts=AccountService(accounts, enterprises, people, admins, settings.default_language),
+        registration=RegistrationService(
+            enterprises, dialogs, clock, settings.districts, settings.industries
+        ),
         intake=IntakeService(
-            store, cases, settings.categories, settings.cases.description_min_chars
+            dialogs, assignment, settings.categories, settings.cases.description_min_chars
+        ),
+        queries=queries,
+        assignment=assignment,
+        relay=RelayService(cases, queries, messages, clock, doorbell),
+        lifecycle=LifecycleService(cases, queries, messages, clock, doorbell),
+        pending=PendingService(dialogs, queries),
+        staff=staff_service,
+        onboarding=OnboardingService(
+            dialogs,
+            staff_service,
+            settings.districts,
+            [c.specialty for c in settings.categories if c.specialty],
         ),
         faq=FaqService(
             load_knowledge_base(settings.config_dir / "faq"),
@@ -76,8 +131,8 @@ def build_services(
             clock,
             settings.locale.timezone,
         ),
-        outbox=OutboxStore(db),
     )
+    return Wiring(services, dialogs, OutboxStore(db), doorbell)
 
 
 def build_application(
@@ -90,7 +145,8 @@ def build_application(
     clock: Clock | None = None,
 ) -> BotApplication:
     """Wire the bot: services, handlers in their groups, persistence, processor, errors."""
-    services = build_services(settings, db, clock=clock)
+    wiring = build_services(settings, db, clock=clock)
+    services = wiring.services
     tg = settings.telegram
     builder = (
         ApplicationBuilder()
@@ -104,7 +160,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .persistence(SQLitePersistence(services.store))
+        .persistence(SQLitePersistence(wiring.dialogs))
         .concurrent_updates(PerChatUpdateProcessor(tg.concurrent_updates))
     )
     builder = builder.request(
@@ -126,23 +182,31 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
-    services.sender = _build_sender(services, sender_request)
-    services.cases.waker = services.sender
+    sender = _build_sender(services, wiring.outbox, sender_request)
+    wiring.doorbell.attach(sender)
+    application.bot_data["sender"] = sender
+    # Group -1: every update records its user first (PTB's contexttypesbot pattern).
+    application.add_handler(fallbacks.seen_hook(), group=-1)
     # Group 0: exactly one handler answers each update, the first that matches, in this order.
-    application.add_handlers(basic.before_dialogs(), group=0)
+    application.add_handlers(account.before_dialogs(), group=0)
     application.add_handler(registration.build(), group=0)
     application.add_handler(intake.conversation(), group=0)
-    application.add_handler(staff.conversation(), group=0)
-    application.add_handlers(cases.handlers(), group=0)
+    application.add_handler(onboarding.conversation(), group=0)
+    application.add_handlers(case_commands.handlers(), group=0)
+    application.add_handlers(case_buttons.handlers(), group=0)
+    application.add_handlers(admin.handlers(), group=0)
     application.add_handlers(staff.handlers(), group=0)
     application.add_handlers(faq.handlers(), group=0)
-    application.add_handler(cases.input_handler(faq.answer_text), group=0)
-    application.add_handlers(basic.after_dialogs(), group=0)
-    application.add_error_handler(basic.on_error)
+    application.add_handler(relay.input_handler(faq.answer_text), group=0)
+    application.add_handlers(account.commands_after_dialogs(), group=0)
+    application.add_handlers(fallbacks.handlers(), group=0)
+    application.add_error_handler(fallbacks.on_error)
     return application
 
 
-def _build_sender(services: Services, request: BaseRequest | None) -> OutboxSender:
+def _build_sender(
+    services: Services, outbox: OutboxStore, request: BaseRequest | None
+) -> OutboxSender:
     """The outbox sender, with a Bot of its own: it owns the rate limits (no AIORateLimiter)."""
     settings = services.settings
     bot = Bot(
@@ -157,19 +221,12 @@ def _build_sender(services: Services, request: BaseRequest | None) -> OutboxSend
         ),
     )
     limits = settings.outbox
-    store = services.store
-    default = settings.default_language
-
-    async def language_of(chat_id: int) -> Language:
-        chosen, client = await store.languages_of(chat_id)
-        return chosen or client or default
-
     return OutboxSender(
-        services.outbox,
+        outbox,
         bot,
         services.renderer,
         services.callbacks,
-        language_of,
+        services.accounts.language_of,
         SenderLimits(
             per_second=limits.messages_per_second,
             per_chat_per_second=limits.per_chat_per_second,
@@ -179,24 +236,23 @@ def _build_sender(services: Services, request: BaseRequest | None) -> OutboxSend
             retry_max=limits.retry_max_seconds,
             max_attempts=limits.max_attempts,
         ),
-        on_undeliverable=services.cases.report_undeliverable,
+        on_undeliverable=services.relay.report_undeliverable,
     )
 
 
 async def start_background(application: BotApplication) -> None:
     """Start what runs beside the handlers: the outbox sender (after initialize)."""
-    services: Services = application.bot_data["services"]
-    assert services.sender is not None
-    await services.sender.bot.initialize()
-    services.sender.start()
+    sender: OutboxSender = application.bot_data["sender"]
+    await sender.bot.initialize()
+    sender.start()
 
 
 async def stop_background(application: BotApplication) -> None:
     """Stop the outbox sender, letting sends in flight finish."""
-    services: Services = application.bot_data["services"]
-    if services.sender is not None:
-        await services.sender.stop()
-        await services.sender.bot.shutdown()
+    sender: OutboxSender | None = application.bot_data.get("sender")
+    if sender is not None:
+        await sender.stop()
+        await sender.bot.shutdown()
 
 
 async def publish_menus(application: BotApplication) -> None:
@@ -205,7 +261,6 @@ async def publish_menus(application: BotApplication) -> None:
     settings = services.settings
     await set_default_menus(application.bot, services.renderer, settings.default_language)
     # Configured admins get their menu here; invited staff get theirs when they join.
-    for admin in settings.access.admins:
-        chosen, client = await services.store.languages_of(admin)
-        language = chosen or client or settings.default_language
-        await set_chat_menu(application.bot, services.renderer, admin, Role.ADMIN, language)
+    for admin_id in settings.access.admins:
+        language = await services.accounts.language_of(admin_id)
+        await set_chat_menu(application.bot, services.renderer, admin_id, Role.ADMIN, language)

@@ -28,7 +28,9 @@ from bot.app import (
 )
 from bot.settings import Settings, load_settings
 from bot.storage.database import Database
-from bot.storage.store import Store
+from bot.storage.dialogs import DialogRepository
+from bot.storage.enterprises import EnterpriseRepository
+from bot.storage.outbox import OutboxStore
 from tests.fake_telegram import FakeBotAPI, FakeUser, mock_transport
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api-xyz"
@@ -84,8 +86,19 @@ class BotRunner:
         return self._app
 
     @property
-    def store(self) -> Store:
-        return self.app.bot_data["services"].store  # type: ignore[no-any-return]
+    def enterprises(self) -> EnterpriseRepository:
+        """The enterprises and contacts as stored (for assertions)."""
+        return EnterpriseRepository(self.db, self.clock)
+
+    @property
+    def outbox(self) -> OutboxStore:
+        """The outbox as stored (for assertions)."""
+        return OutboxStore(self.db)
+
+    @property
+    def dialogs(self) -> DialogRepository:
+        """The stored dialogs (for assertions)."""
+        return DialogRepository(self.db, self.clock)
 
     @property
     def db(self) -> Database:
@@ -119,7 +132,7 @@ class BotRunner:
         """Drop the application as a killed process would: no shutdown, no persistence flush."""
         self.api.on_update = None
         app, self._app = self.app, None
-        sender = app.bot_data["services"].sender
+        sender = app.bot_data["sender"]
         sender.abandon()
         await asyncio.sleep(0)  # let the cancelled tasks end, as the process's death would
         for request in (

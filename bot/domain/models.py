@@ -234,3 +234,35 @@ class DialogState:
     user_id: int
     state: str
     data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A Telegram account the bot has met: its stored role, languages and reachability."""
+
+    telegram_id: int
+    role: Role | None
+    language: Language | None  # chosen with /language
+    client_language: Language | None  # the client's, as last seen
+    active: bool  # False once a send got 403 (blocked), until the user writes again
+
+
+class AuditAction(enum.StrEnum):
+    """What the audit log records."""
+
+    REGISTER = "register"
+    ERASE_CONTACT = "erase_contact"
+    INVITE = "invite"
+    JOIN_STAFF = "join_staff"
+    DEACTIVATE = "deactivate"
+    ASSIGN = "assign"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log, written in the transaction of the action it records."""
+
+    actor: int | None  # Telegram id of who acted; None for the system
+    action: AuditAction
+    subject: str
+    details: Mapping[str, object] = field(default_factory=dict)

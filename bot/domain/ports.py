@@ -1,11 +1,34 @@
-"""Ports: what the services need from the outside world, as Protocols the edges implement."""
+"""Ports: what the services and the edge need from the outside world, as Protocols.
+
+All of them are here, narrow and named by use: `bot/storage/` implements the store ports, the
+Telegram edge implements the waker. Nothing above `storage/` names a concrete store.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.models import DialogState, Enterprise, EnterpriseSource, Language, Registration
+from bot.domain.cases import CaseCommit
+from bot.domain.models import (
+    Account,
+    Case,
+    CaseEvent,
+    Contact,
+    DialogState,
+    Enterprise,
+    EnterpriseSource,
+    Invite,
+    Language,
+    NewCase,
+    NewEvent,
+    Registration,
+    Role,
+    Staff,
+)
+from bot.domain.outbox import Outgoing
+from bot.domain.routing import Candidate
 
 
 class Clock(Protocol):
@@ -16,15 +39,35 @@ class Clock(Protocol):
         ...
 
 
-class AccountStore(Protocol):
-    """Telegram accounts the bot has met and their preferences."""
+class Waker(Protocol):
+    """The outbox sender, told that something was enqueued."""
 
-    async def languages_of(self, telegram_id: int) -> tuple[Language | None, Language | None]:
-        """Return the language chosen with /language and the client's last known one."""
+    def wake(self) -> None:
+        """Look at the outbox now."""
+        ...
+
+
+class AccountStore(Protocol):
+    """Telegram accounts the bot has met, their roles and preferences."""
+
+    async def account(self, telegram_id: int) -> Account | None:
+        """The stored account, if any."""
+        ...
+
+    async def record_seen(self, telegram_id: int, client_language: Language | None) -> None:
+        """The user wrote: create or reactivate the account, remember the client language."""
         ...
 
     async def set_language(self, telegram_id: int, language: Language) -> None:
         """Remember the user's chosen language."""
+        ...
+
+
+class Reachability(Protocol):
+    """Whether a user can be written to."""
+
+    async def active_chat(self, telegram_id: int) -> bool:
+        """False once the user blocked the bot, until they write again."""
         ...
 
 
@@ -44,8 +87,24 @@ class DialogStore(Protocol):
         ...
 
 
+class ConversationStore(Protocol):
+    """What PTB's conversation persistence reads and mirrors."""
+
+    async def dialog_states(self, name: str) -> dict[tuple[int, int], str]:
+        """{(chat_id, user_id): state} of every open dialog of that name."""
+        ...
+
+    async def set_dialog_state(self, name: str, chat_id: int, user_id: int, state: str) -> None:
+        """Set only the state of a dialog, keeping its answers."""
+        ...
+
+    async def delete_dialog(self, name: str, chat_id: int, user_id: int) -> None:
+        """Forget a finished dialog."""
+        ...
+
+
 class RegistrationStore(Protocol):
-    """Enterprises and their contact persons."""
+    """Enterprises and their contact persons, as registration writes them."""
 
     async def enterprise_by_code(self, credit_code: str) -> Enterprise | None:
         """Return the enterprise with this credit code, if registered or imported."""
@@ -74,4 +133,128 @@ class RegistrationStore(Protocol):
 
     async def erase_contact(self, telegram_id: int) -> bool:
         """Remove the user's name, phone and Telegram link; keep anonymous case records."""
+        ...
+
+
+class EnterpriseDirectory(Protocol):
+    """Enterprises and contacts, as cases read them."""
+
+    async def enterprise(self, enterprise_id: int) -> Enterprise | None:
+        """An enterprise by id."""
+        ...
+
+    async def contacts_of(self, enterprise_id: int) -> list[Contact]:
+        """The enterprise's contact persons (not erased)."""
+        ...
+
+
+class StaffDirectory(Protocol):
+    """Staff as routing and relaying read them."""
+
+    async def loads(self) -> list[Candidate]:
+        """Every staff member with their number of open cases, by id."""
+        ...
+
+    async def cursors(self) -> dict[str, int]:
+        """Round-robin cursors of every routing pool."""
+        ...
+
+    async def by_id(self, staff_id: int) -> Staff | None:
+        """A staff member by id."""
+        ...
+
+    async def by_telegram(self, telegram_id: int) -> Staff | None:
+        """The staff record bound to a Telegram account, active or not."""
+        ...
+
+
+class StaffStore(StaffDirectory, Protocol):
+    """Staff administration: invites, onboarding, availability, assignments."""
+
+    async def create_invite(
+        self, code: str, role: Role, created_by: int, expires_at: datetime
+    ) -> None:
+        """Store a new invite code (audited)."""
+        ...
+
+    async def invite(self, code: str) -> Invite | None:
+        """An invite by code."""
+        ...
+
+    async def redeem_invite(
+        self,
+        code: str,
+        telegram_id: int,
+        at: datetime,
+        *,
+        display_name: str,
+        title: str,
+        district: str | None,
+        specialties: tuple[str, ...],
+    ) -> Staff | None:
+        """Bind the account to a new staff record; None if the invite is used or expired."""
+        ...
+
+    async def set_available(self, staff_id: int, available: bool) -> None:
+        """/away and /back."""
+        ...
+
+    async def assign(
+        self, credit_code: str, liaison_id: int, deputy_id: int | None, actor: int
+    ) -> bool:
+        """Set an enterprise's liaison and deputy (audited); False if no such enterprise."""
+        ...
+
+
+class CaseStore(Protocol):
+    """Cases, their history and relay links; every change is one CaseCommit."""
+
+    async def open_case(
+        self,
+        new: NewCase,
+        events: Sequence[NewEvent],
+        outgoing: Callable[[Case], Sequence[Outgoing]],
+        cursor: tuple[str, int] | None,
+    ) -> Case:
+        """Store a new case, its first events and the messages it causes, atomically."""
+        ...
+
+    async def commit(self, commit: CaseCommit) -> None:
+        """Apply changes, history, messages, cursors, a deactivation and audit atomically."""
+        ...
+
+    async def by_id(self, case_id: int) -> Case | None:
+        """A case by id."""
+        ...
+
+    async def by_number(self, number: str) -> Case | None:
+        """A case by number, case-insensitive."""
+        ...
+
+    async def of_enterprise(self, enterprise_id: int, open_only: bool = False) -> list[Case]:
+        """An enterprise's cases, newest first."""
+        ...
+
+    async def open_cases(
+        self, assignee_id: int | None = None, *, everyone: bool = False
+    ) -> list[Case]:
+        """Open cases of one assignee, unassigned ones, or all."""
+        ...
+
+    async def handled_by(self, case_id: int, staff_id: int) -> bool:
+        """Whether the staff member is or was assigned the case."""
+        ...
+
+    async def history(self, case_id: int) -> list[CaseEvent]:
+        """A case's history, oldest first."""
+        ...
+
+    async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The case a message the bot showed in a chat belongs to."""
+        ...
+
+    async def last_ack(
+        self, case_id: int, actor_kind: str, actor_id: int | None
+    ) -> datetime | None:
+        """When this actor last got a confirmation for a message to this case."""
         ...

@@ -11,9 +11,10 @@ import enum
 from collections.abc import Sequence
 from typing import Any, cast
 
+from bot.domain.cases import Actor, Attachment
 from bot.domain.models import Case, Category, DialogState, Urgency
 from bot.domain.ports import DialogStore
-from bot.services.cases import Actor, Attachment, CaseService
+from bot.services.cases.assignment import AssignmentService
 
 DIALOG_NAME = "intake"
 DESCRIPTION_MAX = 3000
@@ -54,12 +55,12 @@ class IntakeService:
     def __init__(
         self,
         dialogs: DialogStore,
-        cases: CaseService,
+        assignment: AssignmentService,
         categories: Sequence[Category],
         min_chars: int,
     ) -> None:
         self._dialogs = dialogs
-        self._cases = cases
+        self._assignment = assignment
         self._categories = {c.id: c for c in categories}
         self._min_chars = min_chars
 
@@ -99,16 +100,7 @@ class IntakeService:
         attachments = list(_attachments(dialog))
         if len(attachments) >= ATTACHMENTS_MAX:
             raise DescriptionError("too_many")
-        attachments.append(
-            {
-                "kind": attachment.kind,
-                "file_id": attachment.file_id,
-                "file_name": attachment.file_name,
-                "chat_id": attachment.chat_id,
-                "message_id": attachment.message_id,
-                "caption": attachment.caption,
-            }
-        )
+        attachments.append(attachment.to_dict())
         dialog.data["attachments"] = attachments
         if attachment.caption and not dialog.data.get("description"):
             earlier = str(dialog.data.get("caption_text") or "")
@@ -127,12 +119,12 @@ class IntakeService:
         """Open the case and forget the dialog, in one transaction."""
         if next_step(dialog.data) is not IntakeStep.CONFIRM:
             raise ValueError("request is incomplete")
-        return await self._cases.open_case(
+        return await self._assignment.open_case(
             actor,
             str(dialog.data["category"]),
             Urgency(str(dialog.data["urgency"])),
             str(dialog.data["description"]),
-            [Attachment(**a) for a in _attachments(dialog)],
+            [Attachment.from_dict(a) for a in _attachments(dialog)],
             dialog=(dialog.name, dialog.chat_id, dialog.user_id),
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from bot.domain import credit_code, phone
 from bot.domain.models import Choice, DialogState, Enterprise, EnterpriseSource, Registration
@@ -22,10 +21,6 @@ from bot.domain.registration import (
     editable_fields,
     next_step,
 )
-
-
-class Store(RegistrationStore, DialogStore, Protocol):
-    """What registration needs from storage."""
 
 
 class UnknownChoice(ValueError):
@@ -49,12 +44,14 @@ class RegistrationService:
 
     def __init__(
         self,
-        store: Store,
+        registrations: RegistrationStore,
+        dialogs: DialogStore,
         clock: Clock,
         districts: Sequence[Choice],
         industries: Sequence[Choice],
     ) -> None:
-        self._store = store
+        self._store = registrations
+        self._dialogs = dialogs
         self._clock = clock
         self._choices = {
             Step.DISTRICT: {c.id: c for c in districts},
@@ -67,7 +64,7 @@ class RegistrationService:
 
     async def current(self, chat_id: int, user_id: int) -> DialogState | None:
         """Return the user's dialog in progress, if any."""
-        return await self._store.load_dialog(DIALOG_NAME, chat_id, user_id)
+        return await self._dialogs.load_dialog(DIALOG_NAME, chat_id, user_id)
 
     async def begin(self, chat_id: int, user_id: int) -> DialogState:
         """Start registering, or reviewing a saved registration (which opens at the summary)."""
@@ -88,7 +85,7 @@ class RegistrationService:
                 IMPORTED: e.source is EnterpriseSource.IMPORT,
             }
         dialog = DialogState(DIALOG_NAME, chat_id, user_id, next_step(data).value, data)
-        await self._store.save_dialog(dialog)
+        await self._dialogs.save_dialog(dialog)
         return dialog
 
     async def consent(self, dialog: DialogState) -> DialogState:
@@ -163,7 +160,7 @@ class RegistrationService:
     async def show_edit_menu(self, dialog: DialogState) -> DialogState:
         """Move to the menu of editable fields."""
         dialog.state = Step.EDIT_MENU.value
-        await self._store.save_dialog(dialog)
+        await self._dialogs.save_dialog(dialog)
         return dialog
 
     async def back_to_summary(self, dialog: DialogState) -> DialogState:
@@ -191,8 +188,8 @@ class RegistrationService:
 
     async def cancel(self, chat_id: int, user_id: int) -> bool:
         """Drop the dialog; return whether there was one."""
-        existed = await self._store.load_dialog(DIALOG_NAME, chat_id, user_id) is not None
-        await self._store.delete_dialog(DIALOG_NAME, chat_id, user_id)
+        existed = await self._dialogs.load_dialog(DIALOG_NAME, chat_id, user_id) is not None
+        await self._dialogs.delete_dialog(DIALOG_NAME, chat_id, user_id)
         return existed
 
     async def erase(self, user_id: int) -> bool:
@@ -201,7 +198,7 @@ class RegistrationService:
 
     async def _advance(self, dialog: DialogState) -> DialogState:
         dialog.state = next_step(dialog.data).value
-        await self._store.save_dialog(dialog)
+        await self._dialogs.save_dialog(dialog)
         return dialog
 
 

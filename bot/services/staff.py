@@ -2,44 +2,39 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 
-from bot.domain.models import Invite, Role, Staff
-from bot.domain.ports import Clock
+from bot.domain.credit_code import CreditCodeError, validate
+from bot.domain.models import Role, Staff
+from bot.domain.ports import Clock, StaffStore
 from bot.domain.registration import clean_name
 from bot.domain.routing import Candidate
 
 INVITE_ROLES = (Role.LIAISON, Role.COUNSEL, Role.ADMIN)
 
 
-class StaffStorePort(Protocol):
-    """What staff administration needs from storage."""
+class AssignProblem(enum.StrEnum):
+    """Why /assign did nothing."""
 
-    async def create_invite(
-        self, code: str, role: Role, created_by: int, expires_at: datetime
-    ) -> None: ...
-    async def invite(self, code: str) -> Invite | None: ...
-    async def redeem_invite(
-        self,
-        code: str,
-        telegram_id: int,
-        at: datetime,
-        *,
-        display_name: str,
-        title: str,
-        district: str | None,
-        specialties: tuple[str, ...],
-    ) -> Staff | None: ...
-    async def by_id(self, staff_id: int) -> Staff | None: ...
-    async def by_telegram(self, telegram_id: int) -> Staff | None: ...
-    async def loads(self) -> list[Candidate]: ...
-    async def set_available(self, staff_id: int, available: bool) -> None: ...
-    async def assign(
-        self, credit_code: str, liaison_id: int, deputy_id: int | None, actor: int
-    ) -> bool: ...
+    USAGE = "usage"
+    ENTERPRISE = "enterprise"  # a bad credit code, or no enterprise has it
+    STAFF = "staff"  # no staff member by that id or name
+    ROLE = "role"  # not a liaison
+
+
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    """What /assign did (problem None) or why not."""
+
+    problem: AssignProblem | None
+    code: str = ""
+    name: str = ""
+    liaison: str = ""
+    deputy: str = ""
 
 
 class InviteProblem(ValueError):
@@ -58,7 +53,7 @@ class NewInvite:
 class StaffService:
     """Invites, onboarding, availability, enterprise assignments."""
 
-    def __init__(self, store: StaffStorePort, clock: Clock, invite_hours: int) -> None:
+    def __init__(self, store: StaffStore, clock: Clock, invite_hours: int) -> None:
         self._store = store
         self._clock = clock
         self._invite_hours = invite_hours
@@ -126,10 +121,33 @@ class StaffService:
                 return staff
         return None
 
-    async def assign(
-        self, credit_code: str, liaison: Staff, deputy: Staff | None, admin_telegram_id: int
-    ) -> bool:
-        """Set an enterprise's liaison and deputy; False when no enterprise has the code."""
-        return await self._store.assign(
-            credit_code, liaison.id, deputy.id if deputy else None, admin_telegram_id
+    async def assign(self, references: Sequence[str], admin_telegram_id: int) -> Assigned:
+        """/assign <credit code> <liaison> [deputy]: give an enterprise its liaison (and deputy).
+
+        Returns what was done, or the first problem: usage, a bad code, an unknown staff
+        reference, someone who is not a liaison, or no enterprise with the code.
+        """
+        if len(references) not in (2, 3):
+            return Assigned(AssignProblem.USAGE)
+        try:
+            code = validate(references[0])
+        except CreditCodeError:
+            return Assigned(AssignProblem.ENTERPRISE, code=references[0])
+        people: list[Staff] = []
+        for ref in references[1:]:
+            found = await self.find(ref)
+            if found is None:
+                return Assigned(AssignProblem.STAFF, code=code, name=ref)
+            if found.role is not Role.LIAISON:
+                return Assigned(AssignProblem.ROLE, code=code, name=found.display_name)
+            people.append(found)
+        liaison, deputy = people[0], people[1] if len(people) > 1 else None
+        done = await self._store.assign(
+            code, liaison.id, deputy.id if deputy else None, admin_telegram_id
+        )
+        return Assigned(
+            None if done else AssignProblem.ENTERPRISE,
+            code=code,
+            liaison=liaison.display_name,
+            deputy=deputy.display_name if deputy else "",
         )

@@ -11,25 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.domain.cases import CaseCommit
 from bot.domain.models import Case, CaseEvent, CaseStatus, NewCase, NewEvent, Urgency
 from bot.domain.outbox import Outgoing
-from bot.storage.common import audit, enqueue, iso, parse
+from bot.storage.common import OPEN_SQL, audit, enqueue, iso, parse
 from bot.storage.database import Database
-
-# Columns a change may set: keeps the generated UPDATE to known names.
-_CHANGEABLE = frozenset(
-    {
-        "status",
-        "assignee_id",
-        "first_response_at",
-        "resolved_at",
-        "closed_at",
-        "rating",
-        "rating_comment",
-        "updated_at",
-    }
-)
-_OPEN = "('open', 'accepted')"
 
 
 def _case(row: sqlite3.Row) -> Case:
@@ -55,7 +41,7 @@ def _case(row: sqlite3.Row) -> Case:
     )
 
 
-class CaseStore:
+class CaseRepository:
     """Cases and everything that happens to them."""
 
     def __init__(self, db: Database, number_prefix: str) -> None:
@@ -108,42 +94,31 @@ class CaseStore:
             await enqueue(tx, list(outgoing(case)))
         return case
 
-    async def commit(
-        self,
-        *,
-        at: datetime,
-        changes: Sequence[tuple[int, dict[str, Any]]] = (),
-        events: Sequence[tuple[int, NewEvent]] = (),
-        outgoing: Sequence[Outgoing] = (),
-        cursor: tuple[str, int] | None = None,
-        deactivate_staff: int | None = None,
-        audit_entry: tuple[int | None, str, str] | None = None,
-    ) -> None:
-        """Apply case changes, history, outbox messages (and a deactivation) in one transaction."""
-        stamp = iso(at)
+    async def commit(self, commit: CaseCommit) -> None:
+        """Apply case changes, history, outbox messages, cursors, a deactivation and audit
+        entries in one transaction."""
+        stamp = iso(commit.at)
         async with self.db.transaction() as tx:
-            for case_id, fields in changes:
-                unknown = set(fields) - _CHANGEABLE
-                if unknown:
-                    raise ValueError(f"cannot change {unknown}")
-                values = {**fields, "updated_at": stamp}
+            for change in commit.changes:
+                values = {**change.values(), "updated_at": stamp}
+                # Column names come from CaseChange's fields, never from input.
                 assignments = ", ".join(f"{column} = ?" for column in values)
                 await tx.execute(
                     f"UPDATE cases SET {assignments} WHERE id = ?",
-                    (*(_stored(v) for v in values.values()), case_id),
+                    (*(_stored(v) for v in values.values()), change.case_id),
                 )
-            for case_id, event in events:
+            for case_id, event in commit.events:
                 await self._add_events(tx, case_id, stamp, [event])
-            if cursor is not None:
-                await _set_cursor(tx, *cursor)
-            if deactivate_staff is not None:
+            for pool, staff_id in commit.cursors:
+                await _set_cursor(tx, pool, staff_id)
+            if commit.deactivate_staff is not None:
                 await tx.execute(
                     "UPDATE staff SET active = 0, updated_at = ? WHERE id = ?",
-                    (stamp, deactivate_staff),
+                    (stamp, commit.deactivate_staff),
                 )
-            if audit_entry is not None:
-                await audit(tx, *audit_entry)
-            await enqueue(tx, list(outgoing))
+            for entry in commit.audit:
+                await audit(tx, entry, stamp)
+            await enqueue(tx, list(commit.outgoing))
 
     @staticmethod
     async def _add_events(tx: Any, case_id: int, stamp: str, events: Sequence[NewEvent]) -> None:
@@ -181,7 +156,7 @@ class CaseStore:
 
     async def of_enterprise(self, enterprise_id: int, open_only: bool = False) -> list[Case]:
         """An enterprise's cases, newest first."""
-        condition = f" AND status IN {_OPEN}" if open_only else ""
+        condition = f" AND status IN {OPEN_SQL}" if open_only else ""
         rows = await self.db.fetchall(
             f"SELECT * FROM cases WHERE enterprise_id = ?{condition} ORDER BY id DESC LIMIT 50",
             (enterprise_id,),
@@ -200,7 +175,8 @@ class CaseStore:
         else:
             where, params = " AND assignee_id = ?", (assignee_id,)
         rows = await self.db.fetchall(
-            f"SELECT * FROM cases WHERE status IN {_OPEN}{where} ORDER BY sla_due_at, id LIMIT 100",
+            f"SELECT * FROM cases WHERE status IN {OPEN_SQL}{where} "
+            "ORDER BY sla_due_at, id LIMIT 100",
             params,
         )
         return [_case(r) for r in rows]

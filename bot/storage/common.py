@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import aiosqlite
 
+from bot.domain.cases import OPEN_STATUSES
+from bot.domain.models import AuditEntry
 from bot.domain.outbox import Outgoing
+
+# The statuses of cases still being worked on, as an SQL list: "('accepted', 'open')".
+OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
 
 
 def iso(moment: datetime) -> str:
@@ -42,13 +46,17 @@ async def ensure_account(
         )
 
 
-async def audit(
-    tx: aiosqlite.Connection, actor: int | None, action: str, subject: str, **details: Any
-) -> None:
-    """Record an admin or system action."""
+async def audit(tx: aiosqlite.Connection, entry: AuditEntry, at: str) -> None:
+    """Record an admin or system action, in the transaction of the action."""
     await tx.execute(
         "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)",
-        (now(), actor, action, subject, json.dumps(details, ensure_ascii=False)),
+        (
+            at,
+            entry.actor,
+            entry.action.value,
+            entry.subject,
+            json.dumps(dict(entry.details), ensure_ascii=False),
+        ),
     )
 
 

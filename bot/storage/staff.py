@@ -5,12 +5,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.domain.models import Invite, Role, Staff
+from bot.domain.models import AuditAction, AuditEntry, Invite, Role, Staff
+from bot.domain.ports import Clock
 from bot.domain.routing import Candidate
-from bot.storage.common import audit, ensure_account, iso, now, parse
+from bot.storage.common import OPEN_SQL, audit, ensure_account, iso, parse
 from bot.storage.database import Database
-
-_OPEN = "('open', 'accepted')"
 
 
 def staff_from_row(row: sqlite3.Row, specialties: tuple[str, ...]) -> Staff:
@@ -28,23 +27,25 @@ def staff_from_row(row: sqlite3.Row, specialties: tuple[str, ...]) -> Staff:
     )
 
 
-class StaffStore:
+class StaffRepository:
     """Staff records, their invites, availability and enterprise assignments."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self._clock = clock
 
     async def create_invite(
         self, code: str, role: Role, created_by: int, expires_at: datetime
     ) -> None:
         """Store a new invite code."""
+        at = iso(self._clock.now())
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO invites (code, role, created_by, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (code, role.value, created_by, now(), iso(expires_at)),
+                (code, role.value, created_by, at, iso(expires_at)),
             )
-            await audit(tx, created_by, "invite", role.value)
+            await audit(tx, AuditEntry(created_by, AuditAction.INVITE, role.value), at)
 
     async def invite(self, code: str) -> Invite | None:
         """Look up an invite by its code."""
@@ -90,7 +91,10 @@ class StaffStore:
                 "INSERT INTO staff_specialties (staff_id, specialty) VALUES (?, ?)",
                 [(staff_row["id"], s) for s in specialties],
             )
-            await audit(tx, telegram_id, "join_staff", role, staff_id=staff_row["id"])
+            entry = AuditEntry(
+                telegram_id, AuditAction.JOIN_STAFF, role, {"staff_id": staff_row["id"]}
+            )
+            await audit(tx, entry, stamp)
         return await self.by_id(staff_row["id"])
 
     async def _specialties(self, staff_id: int | None = None) -> dict[int, tuple[str, ...]]:
@@ -129,7 +133,7 @@ class StaffStore:
         """Every staff member with their number of open cases, by id."""
         rows = await self.db.fetchall(
             "SELECT s.*, (SELECT COUNT(*) FROM cases c WHERE c.assignee_id = s.id "
-            f"AND c.status IN {_OPEN}) AS open_cases FROM staff s ORDER BY s.id"
+            f"AND c.status IN {OPEN_SQL}) AS open_cases FROM staff s ORDER BY s.id"
         )
         specialties = await self._specialties()
         return [
@@ -142,7 +146,7 @@ class StaffStore:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE staff SET available = ?, updated_at = ? WHERE id = ?",
-                (int(available), now(), staff_id),
+                (int(available), iso(self._clock.now()), staff_id),
             )
 
     async def cursors(self) -> dict[str, int]:
@@ -154,13 +158,15 @@ class StaffStore:
         self, credit_code: str, liaison_id: int, deputy_id: int | None, actor: int
     ) -> bool:
         """Set an enterprise's liaison (and deputy); False if no such enterprise."""
+        at = iso(self._clock.now())
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE enterprises SET liaison_id = ?, deputy_liaison_id = ?, updated_at = ? "
                 "WHERE credit_code = ?",
-                (liaison_id, deputy_id, now(), credit_code),
+                (liaison_id, deputy_id, at, credit_code),
             )
             if cursor.rowcount == 0:
                 return False
-            await audit(tx, actor, "assign", credit_code, liaison=liaison_id, deputy=deputy_id)
+            details = {"liaison": liaison_id, "deputy": deputy_id}
+            await audit(tx, AuditEntry(actor, AuditAction.ASSIGN, credit_code, details), at)
         return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import (
@@ -18,10 +18,10 @@ from telegram import (
 from telegram.ext import ConversationHandler
 from telegram.warnings import PTBUserWarning
 
-from bot.context import BotContext
+from bot.domain.cases import Attachment, CaseClosed, NotAllowed
 from bot.domain.models import Choice, Language
-from bot.services.cases import Attachment
 from bot.telegram import commands
+from bot.telegram.context import BotContext
 
 _LOGGER = logging.getLogger(__name__)
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
@@ -156,3 +156,30 @@ def dialog_handler(**kwargs: Any) -> ConversationHandler[BotContext]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         return ConversationHandler(**kwargs)
+
+
+async def problem(update: Update, context: BotContext, what: str, number: str = "") -> None:
+    """Say why a case action did nothing: as an alert under a button, else as a message."""
+    if update.callback_query is not None:
+        lang = await language(update, context)
+        text = context.services.renderer.render("cases/errors", lang, problem=what, number=number)
+        await update.callback_query.answer(text, show_alert=True)
+        return
+    await reply(update, context, "cases/errors", problem=what, number=number)
+
+
+async def guard(update: Update, context: BotContext, action: Awaitable[Any], number: str) -> bool:
+    """Run a case action; turn authorization and state errors into clear answers. True if done."""
+    try:
+        await action
+    except NotAllowed:
+        _LOGGER.warning("User %s was refused access to case %s", user_id(update), number)
+        await problem(update, context, "not_allowed", number)
+        return False
+    except CaseClosed:
+        await problem(update, context, "closed", number)
+        return False
+    except LookupError:
+        await problem(update, context, "not_found", number)
+        return False
+    return True

@@ -13,11 +13,9 @@ from typing import Any
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.domain.faq import FaqEntry
 from bot.domain.models import Language
 from bot.telegram import commands
-from bot.telegram.basic import other_input
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
@@ -29,6 +27,8 @@ from bot.telegram.common import (
     reply,
     user_id,
 )
+from bot.telegram.context import BotContext
+from bot.telegram.fallbacks import other_input
 
 PREFIX = "faq"
 PAGE = 6  # questions per page: buttons stay readable on a phone

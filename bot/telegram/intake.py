@@ -14,9 +14,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.domain.cases import NotAllowed
 from bot.domain.models import DialogState, Role
-from bot.services.cases import NotAllowed
 from bot.services.intake import DESCRIPTION_MAX, DIALOG_NAME, DescriptionError, IntakeStep
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
@@ -33,6 +32,7 @@ from bot.telegram.common import (
     reply,
     user_id,
 )
+from bot.telegram.context import BotContext
 from bot.telegram.faq import prefilled_question
 from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
 

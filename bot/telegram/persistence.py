@@ -10,15 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from bot.storage.store import Store
+from bot.domain.ports import ConversationStore
+
+# PTB's own aliases live in a private module (telegram.ext._utils.types); these are the same.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
 
 
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Conversation states in SQLite; no pickles, no user/chat/bot data."""
 
-    def __init__(self, store: Store, update_interval: float = 60) -> None:
+    def __init__(self, store: ConversationStore, update_interval: float = 60) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=False, callback_data=False

@@ -19,7 +19,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
 from bot.domain import phone
 from bot.domain.credit_code import CreditCodeError
 from bot.domain.models import DialogState, Registration, Role
@@ -49,6 +48,7 @@ from bot.telegram.common import (
     reply,
     user_id,
 )
+from bot.telegram.context import BotContext
 
 PREFIX = "reg"
 END = ConversationHandler.END

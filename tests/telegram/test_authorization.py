@@ -49,7 +49,7 @@ async def test_every_restricted_command_as_every_role(
 async def test_staff_cannot_register_as_owner(bot: BotRunner, people: dict[str, FakeUser]) -> None:
     await people["liaison"].send("/register")
     assert NOT_AVAILABLE in last_text(people["liaison"])
-    assert await bot.store.registration_of(people["liaison"].id) is None
+    assert await bot.enterprises.registration_of(people["liaison"].id) is None
 
 
 async def test_forged_and_foreign_case_buttons_are_refused(

@@ -84,17 +84,17 @@ async def test_deleteme_erases_personal_data_after_confirmation(
     bot: BotRunner, owner: FakeUser
 ) -> None:
     await register(owner)
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     await owner.send("/deleteme")
     assert "确定要删除您的个人信息吗" in last_text(owner)
     await owner.press("保留，不删除")
     assert "您的信息保持不变" in last_text(owner)
-    assert await bot.store.registration_of(owner.id) is not None
+    assert await bot.enterprises.registration_of(owner.id) is not None
     await owner.send("/deleteme")
     await owner.press("🗑 确认删除我的个人信息")
     assert "已删除您的个人信息" in last_text(owner)
-    assert await bot.store.registration_of(owner.id) is None
+    assert await bot.enterprises.registration_of(owner.id) is None
     row = await bot.db.fetchone(
         "SELECT name, phone, telegram_id, erased_at FROM contacts WHERE id = ?",
         (registration.contact.id,),
@@ -102,7 +102,7 @@ async def test_deleteme_erases_personal_data_after_confirmation(
     assert row is not None
     assert (row["name"], row["phone"], row["telegram_id"]) == (None, None, None)
     assert row["erased_at"] is not None
-    assert await bot.store.enterprise_by_code(registration.enterprise.credit_code) is not None
+    assert await bot.enterprises.enterprise_by_code(registration.enterprise.credit_code) is not None
     await owner.send("/deleteme")
     assert "没有找到您的登记信息" in last_text(owner)
 
@@ -120,7 +120,7 @@ async def test_erased_owner_can_register_again(bot: BotRunner, owner: FakeUser) 
     await owner.send("13812345678")
     await owner.press(BUTTONS["zh-hans"]["confirm"])
     assert "登记完成" in last_text(owner)
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.contact.name == "王芳"
 
@@ -162,7 +162,7 @@ async def test_failure_inside_a_handler_gets_a_kind_answer(
     api.fail_next("sendMessage", status=400)  # e.g. Telegram refuses the question once
     await owner.press(BUTTONS["zh-hans"]["agree"])
     assert "您已填写的内容都已保存" in last_text(owner)
-    dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
+    dialog = await bot.dialogs.load_dialog("registration", owner.id, owner.id)
     assert dialog is not None
     assert dialog.state == "enterprise_name"
     await owner.send("春风机械")

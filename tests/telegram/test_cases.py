@@ -45,7 +45,7 @@ async def test_owner_and_liaison_talk_through_the_bot(
     await owner.send_document("合同.pdf", caption="运输合同")
     document = await wait(api, liaison, "运输合同")
     assert document.kind == "document"
-    history = await bot.store.db.fetchall(
+    history = await bot.db.fetchall(
         "SELECT kind, actor_kind FROM case_events WHERE case_id = 1 ORDER BY id"
     )
     kinds = [(r["kind"], r["actor_kind"]) for r in history]
@@ -276,3 +276,19 @@ async def test_a_burst_of_messages_is_confirmed_once(
     await owner.send("再补充一句")
     await wait(api, owner, "✓ 已转给")
     assert sum("✓ 已转给" in m.plain for m in owner.inbox) == 2
+
+
+async def test_owner_with_two_open_cases_sends_a_photo_and_picks_the_case(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    first = await open_case(api, owner, "治安业务", "仓库门口有人拦车")
+    second = await open_case(api, owner, "治安业务", "员工证件需要办理")
+    await owner.send_photo(caption="现场照片")
+    question = await wait(api, owner, "哪一个")
+    assert question.button_labels == [second, first]
+    await owner.press(first)
+    photo = await wait(api, liaison, "现场照片")
+    assert photo.kind == "photo"
+    assert first in photo.plain

@@ -27,7 +27,7 @@ async def drained(bot: BotRunner, within: float = 60.0) -> None:
     """Wait until the outbox has nothing pending or in flight."""
     deadline = time.monotonic() + within
     while True:
-        stats = await bot.app.bot_data["services"].outbox.stats()
+        stats = await bot.outbox.stats()
         if stats.pending == 0 and stats.sending == 0:
             return
         assert time.monotonic() < deadline, f"outbox not drained: {stats}"
@@ -68,7 +68,7 @@ async def test_500_relays_arrive_in_order_through_5xx_and_429(
         assert firsts == list(range(50)), f"chat {owner.id}: {seen}"
         assert seen == sorted(seen)  # a duplicate can only follow its original at once
         duplicates += len(seen) - len(firsts)
-    stats = await fast_bot.app.bot_data["services"].outbox.stats()
+    stats = await fast_bot.outbox.stats()
     assert stats.failed == 0
     assert duplicates <= stats.uncertain  # only sends whose answer was lost came twice
     # 500 relays (and a few confirmations) through 20% injected 5xx: the retries really happened.
@@ -87,7 +87,7 @@ async def test_crash_with_pending_messages_then_restart_delivers_them(
     for i in range(5):
         await liaison.send(f"/reply {number} 停机前的答复{i}")
     await asyncio.sleep(0.1)
-    stats = await fast_bot.app.bot_data["services"].outbox.stats()
+    stats = await fast_bot.outbox.stats()
     assert stats.pending + stats.sending >= 5
     await fast_bot.crash()
     api.set_fault_rate(server_error=0.0)  # Telegram is back while the bot is down
@@ -192,3 +192,20 @@ async def test_staff_reply_acknowledged_with_contact_count(
     await wait(api, owner, "两位联系人都能收到")
     await wait(api, colleague, "两位联系人都能收到")
     await wait(api, liaison, "已发给企业的 2 位联系人")
+
+
+async def test_owner_who_unblocks_and_sends_a_command_gets_replies_again(
+    fast_bot: BotRunner, api: FakeBotAPI
+) -> None:
+    admin = api.user(ADMIN_ID)
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    owner = await registered_owner(api, 100, code_number(802))
+    number = await open_case(api, owner, "治安业务", "门口有人拦车")
+    owner.block()
+    await liaison.send(f"/reply {number} 第一次答复")
+    await wait(api, liaison, "未能送达")
+    # Any update, not only free text, shows the owner can be reached again.
+    await owner.send("/mycases")
+    await liaison.send(f"/reply {number} 第二次答复")
+    answer = await wait(api, owner, "第二次答复")
+    assert number in answer.plain

@@ -48,7 +48,7 @@ async def test_happy_path_simplified_chinese(bot: BotRunner, owner: FakeUser) ->
     await owner.press(BUTTONS["zh-hans"]["confirm"])
     assert "登记完成" in last_text(owner)
 
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.enterprise.credit_code == "91340400MA2N0000XY"
     assert registration.enterprise.district == "tianjiaan"
@@ -72,7 +72,7 @@ async def test_happy_path_traditional_chinese(bot: BotRunner, api: FakeBotAPI) -
     assert "請核對登記信息" in last_text(owner)
     await owner.press(BUTTONS["zh-hant"]["confirm"])
     assert "登記完成" in last_text(owner)
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.enterprise.name == "淮南市春風貿易有限公司"
     assert registration.contact.phone == "+865546612345"
@@ -93,7 +93,7 @@ async def test_happy_path_english(bot: BotRunner, api: FakeBotAPI) -> None:
     assert "Please check your registration" in last_text(owner)
     await owner.press(BUTTONS["en"]["confirm"])
     assert "Registration complete" in last_text(owner)
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.enterprise.district == "datong"
     assert registration.contact.phone == "+8613900001111"
@@ -124,7 +124,7 @@ async def test_each_bad_credit_code_says_which_rule(
     await owner.send(typed)
     assert says in owner.inbox[-1].plain
     assert "统一社会信用代码有误" in owner.inbox[-1].plain
-    dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
+    dialog = await bot.dialogs.load_dialog("registration", owner.id, owner.id)
     assert dialog is not None
     assert dialog.state == "credit_code"
     await owner.send("91340400MA2N0000XY")  # corrected: the dialog moves on
@@ -157,7 +157,7 @@ async def test_contact_button_shares_own_number(bot: BotRunner, owner: FakeUser)
     assert "139 1111 2222" in received.plain
     assert received.reply_markup == {"remove_keyboard": True}
     await owner.press(BUTTONS["zh-hans"]["confirm"])
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.contact.phone == "+8613911112222"
 
@@ -167,7 +167,7 @@ async def test_someone_elses_contact_card_is_refused(bot: BotRunner, owner: Fake
     await owner.share_contact("+8613911112222", user_id=4242, first_name="李四")
     assert "这是别人的联系人名片" in owner.inbox[-2].plain
     assert "联系电话" in last_text(owner)
-    dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
+    dialog = await bot.dialogs.load_dialog("registration", owner.id, owner.id)
     assert dialog is not None
     assert "phone" not in dialog.data
     await owner.share_contact("+8613911112222", first_name="无名", anonymous=True)
@@ -206,13 +206,13 @@ async def test_cancel_at_every_step(
     bot: BotRunner, owner: FakeUser, state: str, steps: list[str]
 ) -> None:
     await walk(owner, steps)
-    dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
+    dialog = await bot.dialogs.load_dialog("registration", owner.id, owner.id)
     assert dialog is not None
     assert dialog.state == state
     await owner.send("/cancel")
     assert "已退出登记" in last_text(owner)
     assert "没有保存" in last_text(owner)
-    assert await bot.store.load_dialog("registration", owner.id, owner.id) is None
+    assert await bot.dialogs.load_dialog("registration", owner.id, owner.id) is None
     assert await count(bot, "enterprises") == 0
     assert await count(bot, "contacts") == 0
     await owner.send("春风机械")  # after cancelling, text is no longer an answer...
@@ -230,7 +230,7 @@ async def test_crash_mid_dialog_resumes_at_same_step(
     if state != "confirm":
         assert "请核对登记信息" in last_text(owner)
     await owner.press(BUTTONS["zh-hans"]["confirm"])
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.enterprise.name == "春风机械"
     assert registration.enterprise.district == "tianjiaan"
@@ -262,7 +262,7 @@ async def test_user_text_is_shown_back_verbatim(bot: BotRunner, owner: FakeUser)
     assert "<i>王</i> & 李" in summary
     await owner.press(BUTTONS["zh-hans"]["confirm"])
     assert name in last_text(owner)
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.enterprise.name == name
 
@@ -288,7 +288,7 @@ async def _fifty_owners(bot: BotRunner, api: FakeBotAPI) -> None:
     assert await count(bot, "enterprises") == 50
     assert await count(bot, "contacts") == 50
     for o, a in zip(owners, answers, strict=True):
-        registration = await bot.store.registration_of(o.id)
+        registration = await bot.enterprises.registration_of(o.id)
         assert registration is not None
         assert (registration.enterprise.name, registration.enterprise.credit_code) == (
             a.enterprise,
@@ -315,12 +315,13 @@ async def test_second_contact_joins_the_same_enterprise(
     assert "田家庵区" in summary
     await colleague.press(BUTTONS["zh-hans"]["confirm"])
     assert await count(bot, "enterprises") == 1
-    first = await bot.store.registration_of(owner.id)
-    second = await bot.store.registration_of(colleague.id)
+    first = await bot.enterprises.registration_of(owner.id)
+    second = await bot.enterprises.registration_of(colleague.id)
     assert first is not None
     assert second is not None
     assert first.enterprise.id == second.enterprise.id
-    assert {c.name for c in await bot.store.contacts_of(first.enterprise.id)} == {"王芳", "李雷"}
+    contacts = await bot.enterprises.contacts_of(first.enterprise.id)
+    assert {c.name for c in contacts} == {"王芳", "李雷"}
 
 
 async def test_registered_owner_views_and_edits_registration(
@@ -336,7 +337,7 @@ async def test_registered_owner_views_and_edits_registration(
     assert "137 0000 2222" in last_text(owner)
     await owner.press(BUTTONS["zh-hans"]["save"])
     assert "已保存修改" in last_text(owner)
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.contact.phone == "+8613700002222"
     assert await count(bot, "contacts") == 1
@@ -351,7 +352,7 @@ async def test_edit_a_field_before_confirming(bot: BotRunner, owner: FakeUser) -
     assert "寿县" in summary
     assert "田家庵区" not in summary
     await owner.press(BUTTONS["zh-hans"]["confirm"])
-    registration = await bot.store.registration_of(owner.id)
+    registration = await bot.enterprises.registration_of(owner.id)
     assert registration is not None
     assert registration.enterprise.district == "shouxian"
 
@@ -388,7 +389,7 @@ async def test_old_button_answers_expired_and_changes_nothing(
     assert api.callback_answers[-1].text is not None
     assert "按钮已经失效" in api.callback_answers[-1].text
     assert "联系人姓名" in last_text(owner)
-    dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
+    dialog = await bot.dialogs.load_dialog("registration", owner.id, owner.id)
     assert dialog is not None
     assert dialog.state == "contact_name"
 
@@ -405,7 +406,7 @@ async def test_forged_callback_data_is_refused(
     assert "按钮已经失效" in (api.callback_answers[-1].text or "")
     other = api.user(1003, first_name="Mallory")
     await other.press_data(question, data)  # someone else's button
-    dialog = await bot.store.load_dialog("registration", owner.id, owner.id)
+    dialog = await bot.dialogs.load_dialog("registration", owner.id, owner.id)
     assert dialog is not None
     assert dialog.state == "district"
 

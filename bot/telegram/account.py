@@ -1,21 +1,10 @@
-"""Commands outside dialogs: /start /help /language /privacy /deleteme, stray input, errors."""
+"""The account's own commands: /start /help /privacy /language /deleteme."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-
 from telegram import Update
-from telegram.error import TelegramError
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.domain.models import Language
 from bot.telegram import commands
 from bot.telegram.callbacks import CallbackCodec
@@ -31,10 +20,10 @@ from bot.telegram.common import (
     reply,
     user_id,
 )
+from bot.telegram.context import BotContext
 from bot.telegram.menus import set_chat_menu
 from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
 
-_LOGGER = logging.getLogger(__name__)
 LANGUAGE_PREFIX = "lang"
 ERASE_PREFIX = "erase"
 
@@ -110,11 +99,11 @@ async def set_language(update: Update, context: BotContext) -> None:
     callback = context.services.callbacks.decode(user_id(update), query.data)
     values = {lang.value for lang in Language}
     if callback is None or callback.prefix != LANGUAGE_PREFIX or callback.arg() not in values:
-        await stale_button(update, context)
+        await answer_expired(update, context, alert=True)
         return
     chosen = Language(callback.arg())
-    await context.services.store.set_language(user_id(update), chosen)
-    context.forget_language()
+    await context.services.accounts.set_language(user_id(update), chosen)
+    context.forget_account()
     await answer_query(update)
     await clear_buttons(update)
     await reply(update, context, "language_changed")
@@ -142,7 +131,7 @@ async def erase_answer(update: Update, context: BotContext) -> None:
     assert query is not None
     callback = context.services.callbacks.decode(user_id(update), query.data)
     if callback is None or callback.prefix != ERASE_PREFIX or callback.arg() not in ("yes", "no"):
-        await stale_button(update, context)
+        await answer_expired(update, context, alert=True)
         return
     await answer_query(update)
     await clear_buttons(update)
@@ -156,50 +145,6 @@ async def erase_answer(update: Update, context: BotContext) -> None:
     await context.bot.send_message(chat_id(update), text)
 
 
-async def unknown_command(update: Update, context: BotContext) -> None:
-    """A command that does not exist (or not for this role)."""
-    await reply(update, context, "errors/unknown_command")
-
-
-async def other_input(update: Update, context: BotContext) -> None:
-    """Anything else outside a dialog: point to registration or /help."""
-    registration = await context.services.registration.registration_of(user_id(update))
-    markup = None
-    if registration is None:
-        lang = await language(update, context)
-        label = context.services.renderer.label(lang, "register")
-        markup = keyboard([[button(context, update, label, REGISTRATION_PREFIX, "start")]])
-    await reply(
-        update, context, "errors/unknown_input", markup, registered=registration is not None
-    )
-
-
-async def stale_button(update: Update, context: BotContext) -> None:
-    """A button nobody handles any more (old message, finished dialog, forged data)."""
-    await answer_expired(update, context, alert=True)
-
-
-async def on_error(update: object, context: BotContext) -> None:
-    """Log every error with its context; tell the user, in their language, without a trace."""
-    _LOGGER.error(
-        "Error while handling update %s",
-        update.update_id if isinstance(update, Update) else update,
-        exc_info=context.error,
-    )
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
-    try:
-        lang = await language(update, context)
-        text = context.services.renderer.render("errors/internal", lang)
-        await context.bot.send_message(update.effective_chat.id, text)
-    except Exception:  # the error reply itself failed (e.g. Telegram is down): logged only
-        _LOGGER.exception("Could not tell the user about the error")
-    if update.callback_query is not None:
-        # Stop the button's spinner, unless the handler had answered it already.
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
-
-
 def before_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
     """Handlers that work even in the middle of a dialog (checked before dialogs)."""
     return [
@@ -210,13 +155,10 @@ def before_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
     ]
 
 
-def after_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
-    """Handlers for everything no dialog took."""
+def commands_after_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
+    """/start and /deleteme: answered when no dialog took the update."""
     return [
         CommandHandler(commands.START, start),
         CommandHandler(commands.DELETEME, guarded(commands.DELETEME, deleteme)),
         CallbackQueryHandler(erase_answer, pattern=CallbackCodec.pattern(ERASE_PREFIX)),
-        MessageHandler(filters.COMMAND, unknown_command),
-        CallbackQueryHandler(stale_button),
-        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, other_input),
     ]

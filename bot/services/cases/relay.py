@@ -1,0 +1,136 @@
+"""The conversation of a case: owners' and staff's messages relayed, notes, undeliverables."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain.cases import (
+    UNSET,
+    Action,
+    Actor,
+    Attachment,
+    CaseChange,
+    CaseCommit,
+    NotAllowed,
+    check,
+    may_act,
+)
+from bot.domain.models import Case, CaseStatus, NewEvent
+from bot.domain.outbox import Outgoing
+from bot.domain.ports import CaseStore, Clock, Waker
+from bot.services.cases.messages import CaseMessages, message_event, relayed, signature
+from bot.services.cases.queries import CaseQueries
+
+# A burst of messages to a case is confirmed once: no new confirmation within this window.
+ACK_WINDOW = timedelta(seconds=60)
+
+
+class RelayService:
+    """Messages to and from a case."""
+
+    def __init__(
+        self,
+        cases: CaseStore,
+        queries: CaseQueries,
+        messages: CaseMessages,
+        clock: Clock,
+        waker: Waker,
+    ) -> None:
+        self._cases = cases
+        self._queries = queries
+        self._messages = messages
+        self._clock = clock
+        self._waker = waker
+
+    async def from_owner(
+        self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
+    ) -> int:
+        """What an owner wrote to a case: stored, then relayed to its staff (or admins)."""
+        await self._queries.check_view(actor, case)
+        check(actor, case, Action.OWNER_MESSAGE)
+        registration = actor.registration
+        assert registration is not None
+        contact = registration.contact
+        assignee, recipients = await self._messages.assignee_chats(case)
+        context = {
+            "number": case.number,
+            "name": contact.name or "",
+            "enterprise": registration.enterprise.name,
+        }
+        now = self._clock.now()
+        ack = await self._due_ack(case, "owner", contact.id, now)
+        event = message_event("owner", contact.id, text, attachment, ack)
+        out: list[Outgoing] = []
+        for chat in recipients:
+            out += relayed(chat, case, "cases/from_owner", context, text, attachment)
+        if ack:
+            receipt = {"number": case.number, "assignee": signature(assignee)}
+            out.append(Outgoing(actor.telegram_id, "cases/ack_owner", receipt))
+        await self._cases.commit(CaseCommit(at=now, events=[(case.id, event)], outgoing=out))
+        self._waker.wake()
+        return len(recipients)
+
+    async def from_staff(
+        self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
+    ) -> int:
+        """A staff reply: stored, relayed to every active contact, signed; first response set."""
+        check(actor, case, Action.STAFF_MESSAGE)
+        contacts = await self._messages.reachable_contacts(case)
+        context = {"number": case.number, "signature": signature(actor.staff)}
+        now = self._clock.now()
+        # Nobody to deliver to is always said; otherwise a burst is confirmed once.
+        ack = not contacts or await self._due_ack(case, "staff", actor.staff_id, now)
+        event = message_event("staff", actor.staff_id, text, attachment, ack)
+        out: list[Outgoing] = []
+        for chat in contacts:
+            out += relayed(chat, case, "cases/from_staff", context, text, attachment)
+        if ack:
+            count = {"number": case.number, "count": len(contacts)}
+            out.append(Outgoing(actor.telegram_id, "cases/ack_staff", count))
+        # The first reply by the assignee accepts an open case.
+        accepts = case.status is CaseStatus.OPEN and case.assignee_id is not None
+        change = CaseChange(
+            case.id,
+            first_response_at=now if case.first_response_at is None else UNSET,
+            status=CaseStatus.ACCEPTED if accepts else UNSET,
+        )
+        await self._cases.commit(
+            CaseCommit(
+                at=now,
+                changes=[change] if change.values() else [],
+                events=[(case.id, event)],
+                outgoing=out,
+            )
+        )
+        self._waker.wake()
+        return len(contacts)
+
+    async def _due_ack(self, case: Case, kind: str, actor_id: int | None, now: datetime) -> bool:
+        """Confirm the first message of a burst; the rest of the burst goes unconfirmed."""
+        last = await self._cases.last_ack(case.id, kind, actor_id)
+        return last is None or now - last >= ACK_WINDOW
+
+    async def note(self, actor: Actor, case: Case, text: str) -> None:
+        """A private note: history only, never relayed to the owner (any status)."""
+        if not may_act(actor, case):
+            raise NotAllowed(case.number)
+        await self._cases.commit(
+            CaseCommit(
+                at=self._clock.now(),
+                events=[(case.id, NewEvent("staff", actor.staff_id, "note", text))],
+            )
+        )
+
+    async def report_undeliverable(self, outgoing: Outgoing, error: str) -> None:
+        """A case message to an owner could not be delivered: tell the case's assignee."""
+        if outgoing.case_id is None or outgoing.template != "cases/from_staff":
+            return
+        case = await self._cases.by_id(outgoing.case_id)
+        if case is None:
+            return
+        out = await self._messages.to_assignee(
+            case, "cases/undeliverable", {"number": case.number, "blocked": error.startswith("403")}
+        )
+        if out:
+            await self._cases.commit(CaseCommit(at=self._clock.now(), outgoing=out))
+            self._waker.wake()

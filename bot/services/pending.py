@@ -1,0 +1,85 @@
+"""Pending inputs and where free input goes (PRODUCT §3.3, §4).
+
+`route` decides what a message outside any dialog is about, in this order: an input the user
+was asked for (pending), a Telegram reply to a message of a case, an owner's only open case,
+"which case?" for an owner with several, "reply to a case message" for staff, else nothing
+(the FAQ answers). Every step of it is stored: a held message survives a restart.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from bot.domain.cases import Actor
+from bot.domain.models import Case, DialogState, Role
+from bot.domain.pending import DIALOG_NAME, Held, Pending, PendingKind
+from bot.domain.ports import DialogStore
+from bot.services.cases.queries import CaseQueries
+
+
+class Destination(enum.Enum):
+    """Where a free input goes."""
+
+    PENDING = "pending"  # the input the user was asked for
+    CASE = "case"  # a case's conversation
+    CHOOSE = "choose"  # an owner with several open cases: held, "which case?"
+    STAFF_WHICH = "staff_which"  # staff wrote without replying to a case message
+    NONE = "none"  # not about a case: the FAQ / help answers
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The decision for one free input."""
+
+    to: Destination
+    pending: Pending | None = None
+    case: Case | None = None
+    choices: list[Case] = field(default_factory=list)
+
+
+class PendingService:
+    """The one-shot inputs the bot asked for, and the routing of free input."""
+
+    def __init__(self, dialogs: DialogStore, queries: CaseQueries) -> None:
+        self._dialogs = dialogs
+        self._queries = queries
+
+    async def current(self, chat_id: int, user_id: int) -> Pending | None:
+        """The input the user was asked for, if any."""
+        stored = await self._dialogs.load_dialog(DIALOG_NAME, chat_id, user_id)
+        return Pending.from_data(stored.state, stored.data) if stored else None
+
+    async def expect(self, chat_id: int, user_id: int, pending: Pending) -> None:
+        """Remember that the user's next input is of this kind (replacing any other)."""
+        dialog = DialogState(DIALOG_NAME, chat_id, user_id, pending.kind.value, pending.to_data())
+        await self._dialogs.save_dialog(dialog)
+
+    async def forget(self, chat_id: int, user_id: int) -> bool:
+        """Drop the pending input; return whether there was one."""
+        had = await self.current(chat_id, user_id) is not None
+        await self._dialogs.delete_dialog(DIALOG_NAME, chat_id, user_id)
+        return had
+
+    async def route(self, actor: Actor, chat_id: int, reply_to: int | None, held: Held) -> Route:
+        """Decide where a free input goes; an owner's message for "which case?" is held."""
+        pending = await self.current(chat_id, actor.telegram_id)
+        if pending is not None:
+            return Route(Destination.PENDING, pending=pending)
+        if reply_to is not None:
+            case = await self._queries.case_of_message(chat_id, reply_to)
+            if case is not None:
+                return Route(Destination.CASE, case=case)
+        if actor.role is not Role.OWNER:
+            return Route(Destination.STAFF_WHICH)
+        if actor.registration is None:
+            return Route(Destination.NONE)
+        open_cases = await self._queries.owner_cases(actor, open_only=True)
+        if len(open_cases) == 1:
+            return Route(Destination.CASE, case=open_cases[0])
+        if len(open_cases) > 1:
+            await self.expect(
+                chat_id, actor.telegram_id, Pending(PendingKind.CHOOSE_CASE, held=held)
+            )
+            return Route(Destination.CHOOSE, choices=open_cases)
+        return Route(Destination.NONE)

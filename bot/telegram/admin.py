@@ -1,0 +1,118 @@
+"""Admin commands (PRODUCT §5.1, §5.2): /invite, /staff with deactivation, /assign."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.domain.models import Role
+from bot.services.staff import INVITE_ROLES
+from bot.telegram import commands, keyboards
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.common import (
+    answer_expired,
+    answer_query,
+    clear_buttons,
+    guarded,
+    language,
+    reply,
+    user_id,
+)
+from bot.telegram.context import BotContext
+
+_LOGGER = logging.getLogger(__name__)
+# Deactivate buttons under /staff (one message).
+ROSTER_BUTTONS = 20
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    """/invite liaison|counsel|admin: a single-use deep link that expires."""
+    wanted = (context.args or [""])[0].lower()
+    roles = {r.value: r for r in INVITE_ROLES}
+    if wanted not in roles:
+        await reply(update, context, "staff/invite_usage")
+        return
+    created = await context.services.staff.create_invite(roles[wanted], user_id(update))
+    link = f"https://t.me/{context.bot.username}?start={created.code}"
+    lang = await language(update, context)
+    role_name = context.services.renderer.label(lang, f"role_{wanted}")
+    await reply(
+        update, context, "staff/invite_created", link=link, role_name=role_name, hours=created.hours
+    )
+
+
+async def roster(update: Update, context: BotContext) -> None:
+    """/staff: everyone with load and availability, and a button to deactivate each."""
+    lang = await language(update, context)
+    labels = context.services.renderer
+    people = await context.services.staff.roster()
+    entries = [
+        {
+            "id": c.staff.id,
+            "name": c.staff.display_name,
+            "title": c.staff.title,
+            "role_name": labels.label(lang, f"role_{c.staff.role.value}"),
+            "district": c.staff.district,
+            "specialties": [labels.label(lang, "specialty", x) for x in c.staff.specialties],
+            "open_cases": c.open_cases,
+            "active": c.staff.active,
+            "available": c.staff.available,
+        }
+        for c in people
+    ]
+    active = [c.staff for c in people if c.staff.active][:ROSTER_BUTTONS]
+    markup = keyboards.deactivate(context, update, lang, active)
+    await reply(update, context, "staff/list", markup, staff=entries)
+
+
+async def on_staff_button(update: Update, context: BotContext) -> None:
+    """Deactivate: admins only, re-checked; open cases go back to routing."""
+    query = update.callback_query
+    assert query is not None
+    callback = context.services.callbacks.decode(user_id(update), query.data)
+    actor = await context.actor(user_id(update))
+    if (
+        callback is None
+        or actor.role is not Role.ADMIN
+        or callback.arg(0) != "off"
+        or not callback.arg(1).isdigit()
+    ):
+        _LOGGER.warning("Refused staff button from user %s: %r", user_id(update), query.data)
+        await answer_expired(update, context)
+        return
+    staff = await context.services.staff.by_id(int(callback.arg(1)))
+    if staff is None or not staff.active:
+        await answer_expired(update, context)
+        return
+    moved = await context.services.assignment.deactivate(actor, staff)
+    await answer_query(update)
+    await clear_buttons(update)
+    await reply(update, context, "staff/deactivated", name=staff.display_name, moved=moved)
+
+
+async def assign(update: Update, context: BotContext) -> None:
+    """/assign <credit code> <staff> [deputy]."""
+    done = await context.services.staff.assign(context.args or [], user_id(update))
+    await reply(
+        update,
+        context,
+        "staff/assigned",
+        ok=done.problem is None,
+        problem=str(done.problem or "enterprise"),
+        code=done.code,
+        name=done.name,
+        liaison=done.liaison,
+        deputy=done.deputy,
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    """Admin commands and the staff buttons."""
+    return [
+        CommandHandler(commands.INVITE, guarded(commands.INVITE, invite)),
+        CommandHandler(commands.STAFF, guarded(commands.STAFF, roster)),
+        CommandHandler(commands.ASSIGN, guarded(commands.ASSIGN, assign)),
+        CallbackQueryHandler(on_staff_button, pattern=CallbackCodec.pattern(keyboards.STAFF)),
+    ]

@@ -1,0 +1,148 @@
+"""Inline keyboards the handlers send (those of outbox messages are built by the services as
+domain Buttons). Each builder signs its buttons for the user who will press them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.domain.models import Case, Language, Staff
+from bot.telegram.common import button, keyboard
+from bot.telegram.context import BotContext
+
+CASE = "case"  # the callback prefix of every case button
+ONBOARDING = "onb"
+STAFF = "staff"
+
+
+def case_list(
+    context: BotContext, update: Update, lang: Language, cases: Sequence[Case], action: str
+) -> InlineKeyboardMarkup | None:
+    """One button per case (its number) doing the action with it."""
+    labels = context.services.renderer
+    rows = [
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, "case_choose", c.number),
+                CASE,
+                action,
+                str(c.id),
+            )
+        ]
+        for c in cases
+    ]
+    return keyboard(rows) if rows else None
+
+
+def case_detail(
+    context: BotContext, update: Update, lang: Language, case: Case, *, owner_may_write: bool
+) -> InlineKeyboardMarkup | None:
+    """Under a case's history: Add information and Close, for its owner while it lasts."""
+    if not owner_may_write:
+        return None
+    labels = context.services.renderer
+    return keyboard(
+        [
+            [
+                button(
+                    context, update, labels.label(lang, "case_add_info"), CASE, "info", str(case.id)
+                ),
+                button(
+                    context, update, labels.label(lang, "case_close"), CASE, "close", str(case.id)
+                ),
+            ]
+        ]
+    )
+
+
+def transfer_targets(
+    context: BotContext, update: Update, lang: Language, case: Case, targets: Sequence[Staff]
+) -> InlineKeyboardMarkup:
+    """A button per person who may take the case, then "back to routing"."""
+    labels = context.services.renderer
+    rows = [
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, "staff_person", s.display_name, s.title),
+                CASE,
+                "to",
+                str(case.id),
+                str(s.id),
+            )
+        ]
+        for s in targets
+    ]
+    rows.append(
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, "back_to_routing"),
+                CASE,
+                "to",
+                str(case.id),
+                "route",
+            )
+        ]
+    )
+    return keyboard(rows)
+
+
+def skip_comment(
+    context: BotContext, update: Update, lang: Language, case: Case
+) -> InlineKeyboardMarkup:
+    """ "Skip" under the request for a rating comment."""
+    label = context.services.renderer.label(lang, "skip")
+    return keyboard([[button(context, update, label, CASE, "skip", str(case.id))]])
+
+
+def specialties(
+    context: BotContext,
+    update: Update,
+    lang: Language,
+    offered: Sequence[str],
+    chosen: Sequence[str],
+) -> InlineKeyboardMarkup:
+    """Counsel's specialties to tick (ticked ones marked), then Done."""
+    labels = context.services.renderer
+    rows: list[list[InlineKeyboardButton]] = [
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, "ticked", labels.label(lang, "specialty", s), s in chosen),
+                ONBOARDING,
+                "spec",
+                s,
+            )
+        ]
+        for s in offered
+    ]
+    rows.append([button(context, update, labels.label(lang, "done"), ONBOARDING, "done")])
+    return keyboard(rows)
+
+
+def deactivate(
+    context: BotContext, update: Update, lang: Language, people: Sequence[Staff]
+) -> InlineKeyboardMarkup | None:
+    """A Deactivate button per active staff member."""
+    labels = context.services.renderer
+    rows = [
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, "deactivate", s.display_name),
+                STAFF,
+                "off",
+                str(s.id),
+            )
+        ]
+        for s in people
+    ]
+    return keyboard(rows) if rows else None

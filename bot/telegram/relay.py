@@ -1,0 +1,127 @@
+"""Free input that belongs to a case (PRODUCT §3.3, §4): relayed, or the input it was asked for.
+
+Text, photos and documents outside a dialog are routed by PendingService.route (a pending
+input, a Telegram reply to a case message, an owner's only open case, "which case?"); what is
+not about a case goes on to the FAQ / help handler.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.domain.cases import Actor
+from bot.domain.models import Case, Role, Staff
+from bot.domain.pending import TEXT_ONLY, Held, Pending, PendingKind
+from bot.services.pending import Destination
+from bot.telegram import keyboards
+from bot.telegram.common import (
+    Handler,
+    chat_id,
+    guard,
+    language,
+    message_attachment,
+    problem,
+    reply,
+    user_id,
+)
+from bot.telegram.context import BotContext
+
+INPUT = filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL
+
+
+def held_message(message: Message) -> Held:
+    """The message as a case takes it: text, or an attachment with its caption."""
+    attachment = message_attachment(message)
+    return Held(message.text if attachment is None else message.caption, attachment)
+
+
+async def on_input(update: Update, context: BotContext, fallback: Handler) -> None:
+    """Relay the message to the case it belongs to, or hand it to fallback."""
+    message = update.message
+    if message is None:
+        return
+    actor = await context.actor(user_id(update))
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    held = held_message(message)
+    route = await context.services.pending.route(actor, chat_id(update), reply_to, held)
+    if route.to is Destination.PENDING:
+        assert route.pending is not None
+        await _answer_pending(update, context, actor, route.pending, held)
+    elif route.to is Destination.CASE:
+        assert route.case is not None
+        await relay(update, context, actor, route.case, held)
+    elif route.to is Destination.CHOOSE:
+        lang = await language(update, context)
+        markup = keyboards.case_list(context, update, lang, route.choices, "pick")
+        await reply(update, context, "cases/choose_case", markup)
+    elif route.to is Destination.STAFF_WHICH:
+        await reply(update, context, "cases/which_case_staff")
+    else:
+        await fallback(update, context)  # nothing case-related: the FAQ / help answers
+
+
+async def relay(update: Update, context: BotContext, actor: Actor, case: Case, held: Held) -> None:
+    """Relay a message to a case from its owner or its staff; refusals are answered."""
+    relays = context.services.relay
+    if actor.role is Role.OWNER:
+        action = relays.from_owner(actor, case, held.text, held.attachment)
+    else:
+        action = relays.from_staff(actor, case, held.text, held.attachment)
+    await guard(update, context, action, case.number)
+
+
+async def _answer_pending(
+    update: Update, context: BotContext, actor: Actor, pending: Pending, held: Held
+) -> None:
+    services = context.services
+    if pending.kind is PendingKind.CHOOSE_CASE:
+        await reply(update, context, "cases/choose_case")  # buttons are on the message above
+        return
+    assert pending.case_id is not None
+    try:
+        case = await services.queries.get(actor, pending.case_id)
+    except (PermissionError, LookupError):
+        await services.pending.forget(chat_id(update), user_id(update))
+        await problem(update, context, "not_allowed")
+        return
+    if pending.kind in TEXT_ONLY and (held.attachment is not None or not held.text):
+        await reply(update, context, "registration/error_not_text", expected="text")
+        return
+    await services.pending.forget(chat_id(update), user_id(update))
+    if pending.kind in (PendingKind.REPLY, PendingKind.ADD_INFO):
+        await relay(update, context, actor, case, held)
+    elif pending.kind is PendingKind.TRANSFER_REASON:
+        assert held.text is not None
+        target = await services.staff.by_id(pending.target) if pending.target else None
+        await guard(
+            update, context, _transfer(update, context, actor, case, target, held.text), case.number
+        )
+    elif pending.kind is PendingKind.COMMENT:
+        assert held.text is not None
+        if await guard(
+            update, context, services.lifecycle.comment(actor, case, held.text), case.number
+        ):
+            await reply(update, context, "cases/comment_saved")
+
+
+async def _transfer(
+    update: Update,
+    context: BotContext,
+    actor: Actor,
+    case: Case,
+    target: Staff | None,
+    reason: str,
+) -> None:
+    new = await context.services.assignment.transfer(actor, case, target, reason)
+    assignee = {"name": new.display_name, "title": new.title} if new else {"name": "", "title": ""}
+    await reply(update, context, "cases/transferred_done", number=case.number, assignee=assignee)
+
+
+def input_handler(fallback: Handler) -> BaseHandler[Update, BotContext, None]:
+    """Free input routed to cases first; what is not about a case goes to fallback."""
+
+    async def route_input(update: Update, context: BotContext) -> None:
+        await on_input(update, context, fallback)
+
+    return MessageHandler(INPUT & filters.ChatType.PRIVATE, route_input)
