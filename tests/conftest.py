@@ -122,11 +122,15 @@ class BotRunner:
         await self._app.initialize()
         await publish_menus(self._app)
         await start_background(self._app)
+        # The real update path: the update queue, PerChatUpdateProcessor, then the handlers.
+        await self._app.start()
         self.api.on_update = self._dispatch
 
     async def _dispatch(self, data: dict[str, Any]) -> None:
+        """Queue the update as the Updater would, and return once it has been handled."""
         app = self.app
-        await app.process_update(Update.de_json(data, app.bot))
+        await app.update_queue.put(Update.de_json(data, app.bot))
+        await app.update_queue.join()
 
     async def crash(self) -> None:
         """Drop the application as a killed process would: no shutdown, no persistence flush."""
@@ -134,6 +138,11 @@ class BotRunner:
         app, self._app = self.app, None
         sender = app.bot_data["sender"]
         sender.abandon()
+        for task in asyncio.all_tasks():
+            if task.get_name().startswith("Application:"):  # the update fetcher and its tasks
+                task.cancel()
+        if app.job_queue is not None:
+            await app.job_queue.stop(wait=False)
         await asyncio.sleep(0)  # let the cancelled tasks end, as the process's death would
         for request in (
             app.bot.request,
@@ -153,6 +162,7 @@ class BotRunner:
     async def stop(self) -> None:
         if self._app is not None:
             self.api.on_update = None
+            await self._app.stop()
             await stop_background(self._app)
             await self._app.shutdown()
             self._app = None
