@@ -21,6 +21,7 @@ from bot.services.cases.messages import CaseMessages
 from bot.services.cases.queries import CaseQueries
 from bot.services.cases.relay import RelayService
 from bot.services.doorbell import Doorbell
+from bot.services.due import WAKE_SECONDS, DueRunner
 from bot.services.faq import FaqService, load_knowledge_base
 from bot.services.intake import IntakeService
 from bot.services.onboarding import OnboardingService
@@ -72,6 +73,8 @@ class Wiring:
     """What build_services makes: the handlers' services and what the edge wires around them."""
 
     services: Services
+    clock: Clock
+    due: DueRunner
     dialogs: DialogRepository
     outbox: OutboxStore
     doorbell: Doorbell
@@ -132,7 +135,7 @@ def build_services(
             settings.locale.timezone,
         ),
     )
-    return Wiring(services, dialogs, OutboxStore(db), doorbell)
+    return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), doorbell)
 
 
 def build_application(
@@ -201,7 +204,21 @@ def build_application(
     application.add_handlers(account.commands_after_dialogs(), group=0)
     application.add_handlers(fallbacks.handlers(), group=0)
     application.add_error_handler(fallbacks.on_error)
+    _wake_due_work(application, wiring.due, wiring.clock)
     return application
+
+
+def _wake_due_work(application: BotApplication, due: DueRunner, clock: Clock) -> None:
+    """A repeating job that only wakes the due-work runner with the injected clock's time."""
+    application.bot_data["due"] = due
+
+    async def wake(_: BotContext) -> None:
+        await due.run_due(clock.now())
+
+    assert application.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
+    application.job_queue.run_repeating(
+        wake, interval=WAKE_SECONDS, first=WAKE_SECONDS, name="due-work"
+    )
 
 
 def _build_sender(

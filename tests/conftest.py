@@ -95,6 +95,15 @@ class BotRunner:
         """The outbox as stored (for assertions)."""
         return OutboxStore(self.db)
 
+    async def drained(self, within: float = 60.0) -> None:
+        """Wait until the outbox has nothing pending or in flight (a condition, not a sleep)."""
+        async with asyncio.timeout(within):
+            while True:
+                stats = await self.outbox.stats()
+                if stats.pending == 0 and stats.sending == 0:
+                    return
+                await asyncio.sleep(0.02)
+
     @property
     def dialogs(self) -> DialogRepository:
         """The stored dialogs (for assertions)."""

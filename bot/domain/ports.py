@@ -258,3 +258,15 @@ class CaseStore(Protocol):
     ) -> datetime | None:
         """When this actor last got a confirmation for a message to this case."""
         ...
+
+
+class DueWork(Protocol):
+    """Timed work (reminders, auto-close, notices): what is due is read from rows at `now`.
+
+    A job only wakes it; tests call it with a moved clock. It must be idempotent: what it does
+    is marked done in the same transaction, so a second call at the same time does nothing.
+    """
+
+    async def run_due(self, now: datetime) -> int:
+        """Do what is due at `now`; return how many items were done."""
+        ...
