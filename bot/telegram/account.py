@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.models import Language
-from bot.telegram import commands
+from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
@@ -22,10 +22,6 @@ from bot.telegram.common import (
 )
 from bot.telegram.context import BotContext
 from bot.telegram.menus import set_chat_menu
-from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
-
-LANGUAGE_PREFIX = "lang"
-ERASE_PREFIX = "erase"
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -40,7 +36,7 @@ async def start(update: Update, context: BotContext) -> None:
                     context,
                     update,
                     context.services.renderer.label(lang, label),
-                    REGISTRATION_PREFIX,
+                    callbacks.REGISTRATION,
                     "start",
                 )
             ]
@@ -83,7 +79,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
                 context,
                 update,
                 labels.label(lang, f"language_{code.name.lower()}"),
-                LANGUAGE_PREFIX,
+                callbacks.LANGUAGE,
                 code.value,
             )
             for code in Language
@@ -98,7 +94,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     assert query is not None
     callback = context.services.callbacks.decode(user_id(update), query.data)
     values = {lang.value for lang in Language}
-    if callback is None or callback.prefix != LANGUAGE_PREFIX or callback.arg() not in values:
+    if callback is None or callback.prefix != callbacks.LANGUAGE or callback.arg() not in values:
         await answer_expired(update, context, alert=True)
         return
     chosen = Language(callback.arg())
@@ -119,8 +115,8 @@ async def deleteme(update: Update, context: BotContext) -> None:
     lang = await language(update, context)
     labels = context.services.renderer
     rows = [
-        [button(context, update, labels.label(lang, "erase_yes"), ERASE_PREFIX, "yes")],
-        [button(context, update, labels.label(lang, "erase_no"), ERASE_PREFIX, "no")],
+        [button(context, update, labels.label(lang, "erase_yes"), callbacks.ERASE, "yes")],
+        [button(context, update, labels.label(lang, "erase_no"), callbacks.ERASE, "no")],
     ]
     await reply(update, context, "deleteme_confirm", keyboard(rows))
 
@@ -130,7 +126,11 @@ async def erase_answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     callback = context.services.callbacks.decode(user_id(update), query.data)
-    if callback is None or callback.prefix != ERASE_PREFIX or callback.arg() not in ("yes", "no"):
+    if (
+        callback is None
+        or callback.prefix != callbacks.ERASE
+        or callback.arg() not in ("yes", "no")
+    ):
         await answer_expired(update, context, alert=True)
         return
     await answer_query(update)
@@ -151,7 +151,7 @@ def before_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler(commands.HELP, help_command),
         CommandHandler(commands.PRIVACY, guarded(commands.PRIVACY, privacy)),
         CommandHandler(commands.LANGUAGE, choose_language),
-        CallbackQueryHandler(set_language, pattern=CallbackCodec.pattern(LANGUAGE_PREFIX)),
+        CallbackQueryHandler(set_language, pattern=CallbackCodec.pattern(callbacks.LANGUAGE)),
     ]
 
 
@@ -160,5 +160,5 @@ def commands_after_dialogs() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler(commands.START, start),
         CommandHandler(commands.DELETEME, guarded(commands.DELETEME, deleteme)),
-        CallbackQueryHandler(erase_answer, pattern=CallbackCodec.pattern(ERASE_PREFIX)),
+        CallbackQueryHandler(erase_answer, pattern=CallbackCodec.pattern(callbacks.ERASE)),
     ]

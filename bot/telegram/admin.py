@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.models import Role
 from bot.services.staff import INVITE_ROLES
-from bot.telegram import commands, keyboards
+from bot.telegram import callbacks, commands, keyboards
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
@@ -114,5 +114,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler(commands.INVITE, guarded(commands.INVITE, invite)),
         CommandHandler(commands.STAFF, guarded(commands.STAFF, roster)),
         CommandHandler(commands.ASSIGN, guarded(commands.ASSIGN, assign)),
-        CallbackQueryHandler(on_staff_button, pattern=CallbackCodec.pattern(keyboards.STAFF)),
+        CallbackQueryHandler(on_staff_button, pattern=CallbackCodec.pattern(callbacks.STAFF)),
     ]

@@ -17,7 +17,7 @@ from bot.domain.cases import Action, Actor, NotAllowed, allows, may_act
 from bot.domain.models import Case, CaseStatus, Role
 from bot.domain.pending import Pending, PendingKind
 from bot.services.cases.lifecycle import STARS
-from bot.telegram import keyboards
+from bot.telegram import callbacks, keyboards
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_query,
@@ -251,4 +251,4 @@ _BUTTONS: dict[str, Press] = {
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """The case buttons."""
-    return [CallbackQueryHandler(on_case_button, pattern=CallbackCodec.pattern(keyboards.CASE))]
+    return [CallbackQueryHandler(on_case_button, pattern=CallbackCodec.pattern(callbacks.CASE))]

@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, TypeHandler, filters
 
+from bot.telegram import callbacks
 from bot.telegram.common import answer_expired, button, keyboard, language, reply, user_id
 from bot.telegram.context import BotContext
-from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ async def other_input(update: Update, context: BotContext) -> None:
     if registration is None:
         lang = await language(update, context)
         label = context.services.renderer.label(lang, "register")
-        markup = keyboard([[button(context, update, label, REGISTRATION_PREFIX, "start")]])
+        markup = keyboard([[button(context, update, label, callbacks.REGISTRATION, "start")]])
     await reply(
         update, context, "errors/unknown_input", markup, registered=registration is not None
     )

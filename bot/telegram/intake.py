@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot.domain.cases import NotAllowed
 from bot.domain.models import DialogState, Role
 from bot.services.intake import DESCRIPTION_MAX, DIALOG_NAME, DescriptionError, IntakeStep
-from bot.telegram import commands
+from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
@@ -34,9 +34,8 @@ from bot.telegram.common import (
 )
 from bot.telegram.context import BotContext
 from bot.telegram.faq import prefilled_question
-from bot.telegram.registration import PREFIX as REGISTRATION_PREFIX
 
-PREFIX = "ask"
+PREFIX = callbacks.INTAKE
 END = ConversationHandler.END
 
 
@@ -54,7 +53,7 @@ async def begin(update: Update, context: BotContext, prefilled: str | None = Non
     if await context.services.registration.registration_of(user_id(update)) is None:
         lang = await language(update, context)
         label = context.services.renderer.label(lang, "register")
-        markup = keyboard([[button(context, update, label, REGISTRATION_PREFIX, "start")]])
+        markup = keyboard([[button(context, update, label, callbacks.REGISTRATION, "start")]])
         await reply(update, context, "cases/errors", markup, problem="not_registered", number="")
         return END
     intake = context.services.intake
@@ -155,7 +154,7 @@ async def on_text(update: Update, context: BotContext) -> str | int:
         return END
     assert update.message is not None
     if IntakeStep(dialog.state) is not IntakeStep.DESCRIPTION:
-        await reply(update, context, "registration/error_not_text", expected="button")
+        await reply(update, context, "errors/expected_input", expected="button")
         return await ask(update, context, dialog)
     try:
         dialog = await context.services.intake.describe(dialog, update.message.text or "")
@@ -189,7 +188,7 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
         await reply(
             update,
             context,
-            "registration/error_not_text",
+            "errors/expected_input",
             expected="button" if step is IntakeStep.CATEGORY else "text",
         )
         return await ask(update, context, dialog)

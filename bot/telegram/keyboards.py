@@ -8,12 +8,9 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.domain.models import Case, Language, Staff
+from bot.telegram.callbacks import CASE, ONBOARDING, STAFF
 from bot.telegram.common import button, keyboard
 from bot.telegram.context import BotContext
-
-CASE = "case"  # the callback prefix of every case button
-ONBOARDING = "onb"
-STAFF = "staff"
 
 
 def case_list(

@@ -21,7 +21,7 @@ from bot.domain.onboarding import ROLE, OnboardingStep, chosen_specialties
 from bot.domain.registration import TextError
 from bot.services.onboarding import CannotOnboard, WrongStep
 from bot.services.staff import InviteProblem
-from bot.telegram import commands, keyboards
+from bot.telegram import callbacks, commands, keyboards
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
@@ -75,7 +75,7 @@ async def ask(update: Update, context: BotContext, dialog: DialogState) -> str |
         await reply(update, context, "staff/ask_title")
     elif step is OnboardingStep.DISTRICT:
         districts = context.services.settings.districts
-        rows = choice_rows(context, update, lang, districts, keyboards.ONBOARDING, "district")
+        rows = choice_rows(context, update, lang, districts, callbacks.ONBOARDING, "district")
         await reply(update, context, "staff/ask_district", keyboard(rows))
     elif step is OnboardingStep.SPECIALTIES:
         chosen = chosen_specialties(dialog.data)
@@ -119,7 +119,7 @@ async def on_text(update: Update, context: BotContext) -> str | int:
             update, context, "registration/error_name", rule=exc.rule.value, limit=exc.limit
         )
     except WrongStep:
-        await reply(update, context, "registration/error_not_text", expected="button")
+        await reply(update, context, "errors/expected_input", expected="button")
     return await ask(update, context, dialog)
 
 
@@ -173,7 +173,7 @@ async def other(update: Update, context: BotContext) -> str | int:
 def conversation() -> ConversationHandler[BotContext]:
     """Onboarding by deep link; app.py registers it before /start."""
     steps: list[BaseHandler[Update, BotContext, Any]] = [
-        CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(keyboards.ONBOARDING)),
+        CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(callbacks.ONBOARDING)),
         MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
     ]
     asked = [s.value for s in OnboardingStep if s is not OnboardingStep.DONE]

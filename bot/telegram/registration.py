@@ -33,7 +33,7 @@ from bot.domain.registration import (
     editable_fields,
 )
 from bot.services.registration import NotEditable, RegistrationService, UnknownChoice
-from bot.telegram import commands
+from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
@@ -50,7 +50,7 @@ from bot.telegram.common import (
 )
 from bot.telegram.context import BotContext
 
-PREFIX = "reg"
+PREFIX = callbacks.REGISTRATION
 END = ConversationHandler.END
 _TEXT = filters.TEXT & ~filters.COMMAND
 
@@ -247,7 +247,7 @@ async def _expects_button(
 ) -> str:
     """Typed text where only buttons work (consent, summary, edit menu)."""
     del text
-    await reply(update, context, "registration/error_not_text", expected="button")
+    await reply(update, context, "errors/expected_input", expected="button")
     return await ask(update, context, dialog)
 
 
@@ -380,7 +380,7 @@ async def wrong_kind(update: Update, context: BotContext) -> str:
         expected = "button"
     elif step is Step.PHONE:
         expected = "phone"
-    await reply(update, context, "registration/error_not_text", expected=expected)
+    await reply(update, context, "errors/expected_input", expected=expected)
     return await ask(update, context, dialog)
 
 

@@ -86,7 +86,7 @@ async def _answer_pending(
         await problem(update, context, "not_allowed")
         return
     if pending.kind in TEXT_ONLY and (held.attachment is not None or not held.text):
-        await reply(update, context, "registration/error_not_text", expected="text")
+        await reply(update, context, "errors/expected_input", expected="text")
         return
     await services.pending.forget(chat_id(update), user_id(update))
     if pending.kind in (PendingKind.REPLY, PendingKind.ADD_INFO):

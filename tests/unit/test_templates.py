@@ -124,7 +124,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "registration/error_name": [{"rule": r.value} for r in TextRule],
     "registration/error_credit_code": [{"rule": r.value} for r in CreditCodeRule],
     "registration/error_phone": [{"rule": r.value} for r in PhoneRule],
-    "registration/error_not_text": [{"expected": e} for e in ("text", "button", "phone")],
+    "errors/expected_input": [{"expected": e} for e in ("text", "button", "phone")],
     "cancelled": [{"dialog": d, "updating": u} for d in ("registration", None) for u in (1, 0)],
     "start": [{"registration": None}, {}],
     "errors/unknown_input": [{"registered": True}, {"registered": False}],
