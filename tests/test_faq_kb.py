@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.chinese import to_traditional
-from bot.domain.faq import ZH_HANS, ZH_HANT, analyze
+from bot.domain.faq import analyze
+from bot.domain.models import Language
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.services.faq import FaqError, KnowledgeBase, load_knowledge_base
 
@@ -122,15 +123,17 @@ def test_real_knowledge_base_has_no_problem(kb: KnowledgeBase) -> None:
 
 def test_every_entry_has_traditional_text(kb: KnowledgeBase) -> None:
     for entry in kb.entries:
-        assert entry.question[ZH_HANT] == to_traditional(entry.question[ZH_HANS]), entry.id
-        assert entry.answer[ZH_HANT], entry.id
+        assert entry.question[Language.ZH_HANT] == to_traditional(
+            entry.question[Language.ZH_HANS]
+        ), entry.id
+        assert entry.answer[Language.ZH_HANT], entry.id
         for link in entry.links:
-            assert link.label[ZH_HANT], entry.id
+            assert link.label[Language.ZH_HANT], entry.id
 
 
 def test_each_entry_is_found_by_its_own_question(kb: KnowledgeBase) -> None:
     for entry in kb.entries:
-        for lang in ("zh-hans", "zh-hant", "en"):
+        for lang in Language:
             hits = kb.search(entry.question[lang], lang, TODAY)
             assert hits, (entry.id, lang)
             assert hits[0].id == entry.id, (entry.id, lang, hits)
@@ -152,13 +155,13 @@ def test_each_entry_is_found_by_its_own_question(kb: KnowledgeBase) -> None:
     ],
 )
 def test_chit_chat_matches_nothing(kb: KnowledgeBase, text: str) -> None:
-    assert kb.search(text, ZH_HANS, TODAY) == []
+    assert kb.search(text, Language.ZH_HANS, TODAY) == []
 
 
 def test_traditional_and_simplified_queries_score_alike(kb: KnowledgeBase) -> None:
     simplified = "员工被隔离期间工资怎么发"
-    assert kb.search(to_traditional(simplified), ZH_HANT, TODAY) == kb.search(
-        simplified, ZH_HANS, TODAY
+    assert kb.search(to_traditional(simplified), Language.ZH_HANT, TODAY) == kb.search(
+        simplified, Language.ZH_HANS, TODAY
     )
 
 
@@ -169,8 +172,8 @@ def test_analyzer_folds_script_width_and_stop_words() -> None:
 
 def test_search_is_limited(kb: KnowledgeBase) -> None:
     query = "疫情期间企业的合同、员工工资、税收和贷款怎么处理"
-    assert len(kb.search(query, ZH_HANS, TODAY, limit=1)) <= 1
-    assert len(kb.search(query, ZH_HANS, TODAY, limit=3)) <= 3
+    assert len(kb.search(query, Language.ZH_HANS, TODAY, limit=1)) <= 1
+    assert len(kb.search(query, Language.ZH_HANS, TODAY, limit=3)) <= 3
 
 
 # --------------------------------------------------------------------------- dates
@@ -193,10 +196,10 @@ def test_expired_and_future_entries_are_neither_matched_nor_listed(tmp_path: Pat
     everything = {h.id for h in kb._index.scores("仓库租金减免")}
     assert everything == {"rent-current", "rent-expired", "rent-future"}
 
-    assert [h.id for h in kb.search("仓库租金减免", ZH_HANS, TODAY)] == ["rent-current"]
+    assert [h.id for h in kb.search("仓库租金减免", Language.ZH_HANS, TODAY)] == ["rent-current"]
     assert [e.id for e in kb.listing(TODAY)] == ["rent-current"]
     assert [e.id for e in kb.listing(TODAY, "contracts")] == ["rent-current"]
-    assert {h.id for h in kb.search("仓库租金减免", ZH_HANS, date(2025, 5, 31))} == {
+    assert {h.id for h in kb.search("仓库租金减免", Language.ZH_HANS, date(2025, 5, 31))} == {
         "rent-current",
         "rent-expired",
     }

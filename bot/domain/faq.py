@@ -20,11 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 from bot.domain.chinese import to_simplified
-
-ZH_HANS = "zh-hans"
-ZH_HANT = "zh-hant"
-EN = "en"
-LANGUAGES = (ZH_HANS, ZH_HANT, EN)
+from bot.domain.models import Language
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,7 +478,7 @@ class _Index:
     typical_question: float
 
     @classmethod
-    def build(cls, entries: Sequence[FaqEntry], lang: str) -> _Index:
+    def build(cls, entries: Sequence[FaqEntry], lang: Language) -> _Index:
         questions: list[list[list[str]]] = []  # per entry: its question, then each phrasing
         docs: list[dict[str, list[str]]] = []
         for entry in entries:
@@ -533,14 +529,14 @@ class FaqIndex:
         self.threshold = threshold
         # Chinese queries are matched against the Simplified text (queries are folded to it),
         # English ones against the English text: the two never share a term.
-        self._zh = _Index.build(self.entries, ZH_HANS)
-        self._en = _Index.build(self.entries, EN)
+        self._zh = _Index.build(self.entries, Language.ZH_HANS)
+        self._en = _Index.build(self.entries, Language.EN)
 
-    def scores(self, query: str, lang: str = ZH_HANS) -> list[Hit]:
+    def scores(self, query: str, lang: Language = Language.ZH_HANS) -> list[Hit]:
         """Score every entry that shares a term with the query, best first, ignoring dates."""
         return [Hit(self.entries[p].id, score) for p, score in self._ranked(query, lang)]
 
-    def search(self, query: str, lang: str, today: date, limit: int = 3) -> list[Hit]:
+    def search(self, query: str, lang: Language, today: date, limit: int = 3) -> list[Hit]:
         """Return up to `limit` entries valid today that match the query well, best first."""
         hits = [
             Hit(self.entries[p].id, score)
@@ -549,8 +545,10 @@ class FaqIndex:
         ]
         return hits[: max(limit, 0)]
 
-    def _ranked(self, query: str, lang: str) -> list[tuple[int, float]]:
-        chinese = is_chinese(query) or (lang != EN and not _HAS_LATIN.search(normalize(query)))
+    def _ranked(self, query: str, lang: Language) -> list[tuple[int, float]]:
+        chinese = is_chinese(query) or (
+            lang != Language.EN and not _HAS_LATIN.search(normalize(query))
+        )
         index = self._zh if chinese else self._en
         terms = set(analyze(query))
         totals: dict[int, float] = {}

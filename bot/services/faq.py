@@ -12,23 +12,15 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.chinese import to_traditional
-from bot.domain.faq import (
-    DEFAULT_THRESHOLD,
-    EN,
-    LANGUAGES,
-    ZH_HANS,
-    ZH_HANT,
-    FaqEntry,
-    FaqIndex,
-    FaqLink,
-    FaqTopic,
-    Hit,
-)
+from bot.domain.faq import DEFAULT_THRESHOLD, FaqEntry, FaqIndex, FaqLink, FaqTopic, Hit
+from bot.domain.models import Language
 from bot.domain.ports import Clock
 
 TOPICS_FILE = "_topics.toml"
 # Languages an author writes; Traditional Chinese is converted from Simplified when absent.
-AUTHORED = (ZH_HANS, EN)
+AUTHORED = (Language.ZH_HANS, Language.EN)
+_LANGUAGE_CODES = frozenset(Language)
+_LANGUAGES = ", ".join(Language)
 
 _ENTRY_KEYS = frozenset(
     {
@@ -89,7 +81,7 @@ class KnowledgeBase:
             e for e in self.entries if e.is_valid(today) and (topic is None or e.topic == topic)
         ]
 
-    def search(self, query: str, lang: str, today: date, limit: int = 3) -> list[Hit]:
+    def search(self, query: str, lang: Language, today: date, limit: int = 3) -> list[Hit]:
         """Return the entries valid today that match the query well, best first."""
         return self._index.search(query, lang, today, limit)
 
@@ -247,18 +239,18 @@ def _languages(raw: object, file: str, key: str) -> dict[str, Any]:
     if raw is None:
         raise FaqError(file, key, "missing")
     if not isinstance(raw, dict):
-        raise FaqError(file, key, f"must be a table of languages ({', '.join(LANGUAGES)})")
+        raise FaqError(file, key, f"must be a table of languages ({_LANGUAGES})")
     for lang in raw:
-        if lang not in LANGUAGES:
-            raise FaqError(file, f"{key}.{lang}", f"unknown language (use {', '.join(LANGUAGES)})")
+        if lang not in _LANGUAGE_CODES:
+            raise FaqError(file, f"{key}.{lang}", f"unknown language (use {_LANGUAGES})")
     return raw
 
 
 def _texts(raw: object, file: str, key: str) -> dict[str, str]:
     table = _languages(raw, file, key)
     texts = {lang: _string(v, file, f"{key}.{lang}") for lang, v in table.items()}
-    if ZH_HANT not in texts and ZH_HANS in texts:
-        texts[ZH_HANT] = to_traditional(texts[ZH_HANS])
+    if Language.ZH_HANT.value not in texts and Language.ZH_HANS.value in texts:
+        texts[Language.ZH_HANT.value] = to_traditional(texts[Language.ZH_HANS.value])
     return texts
 
 
@@ -269,8 +261,10 @@ def _text_lists(raw: object, file: str, key: str) -> dict[str, tuple[str, ...]]:
         if not isinstance(values, list):
             raise FaqError(file, f"{key}.{lang}", "must be an array of strings")
         lists[lang] = tuple(_string(v, file, f"{key}.{lang}[{i}]") for i, v in enumerate(values))
-    if ZH_HANT not in lists and ZH_HANS in lists:
-        lists[ZH_HANT] = tuple(to_traditional(v) for v in lists[ZH_HANS])
+    if Language.ZH_HANT.value not in lists and Language.ZH_HANS.value in lists:
+        lists[Language.ZH_HANT.value] = tuple(
+            to_traditional(v) for v in lists[Language.ZH_HANS.value]
+        )
     return lists
 
 
@@ -315,7 +309,7 @@ class FaqService:
         """Today in the deployment's timezone (validity dates are local dates)."""
         return self._clock.now().astimezone(self._zone).date()
 
-    async def answer(self, text: str, lang: str) -> Answer:
+    async def answer(self, text: str, lang: Language) -> Answer:
         """Search the question; keep it (for "ask a counsel" and for admins)."""
         question = text.strip()[:1000]
         hits = self.kb.search(question, lang, self.today(), limit=3)
@@ -323,7 +317,7 @@ class FaqService:
         best = entries[0] if entries else None
         score = hits[0].score if hits else None
         query_id = await self._queries.record(
-            self._clock.now(), lang, question, best.id if best else None, score
+            self._clock.now(), lang.value, question, best.id if best else None, score
         )
         return Answer(query_id, best, entries[1:])
 

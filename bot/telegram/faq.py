@@ -179,7 +179,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
         await _not_understood(update, context)
         return
     lang = await language(update, context)
-    found = await context.services.faq.answer(message.text, lang.value)
+    found = await context.services.faq.answer(message.text, lang)
     if found.best is not None:
         await show_entry(update, context, found.best, found.query_id, found.alternatives)
         return
