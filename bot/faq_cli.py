@@ -11,9 +11,8 @@ from pathlib import Path
 
 from bot.domain.models import Language
 from bot.rendering import Renderer
-from bot.services.faq import FaqError, KnowledgeBase, load_knowledge_base
+from bot.services.faq import FaqError, KnowledgeBase, answer_context, load_knowledge_base
 from bot.settings import ConfigError, default_config_dir, load_settings
-from bot.telegram.faq import answer_context
 
 EXPIRY_WARNING_DAYS = 30
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import textwrap
 from datetime import UTC, date, datetime
@@ -14,7 +15,7 @@ from bot.domain.chinese import to_traditional
 from bot.domain.faq import analyze
 from bot.domain.models import Language
 from bot.faq_cli import add_faq_commands, run_faq
-from bot.services.faq import FaqError, KnowledgeBase, load_knowledge_base
+from bot.services.faq import FaqError, KnowledgeBase, answer_context, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
@@ -174,6 +175,19 @@ def test_search_is_limited(kb: KnowledgeBase) -> None:
     query = "疫情期间企业的合同、员工工资、税收和贷款怎么处理"
     assert len(kb.search(query, Language.ZH_HANS, TODAY, limit=1)) <= 1
     assert len(kb.search(query, Language.ZH_HANS, TODAY, limit=3)) <= 3
+
+
+def test_answer_context_falls_back_to_simplified_chinese(tmp_path: Path) -> None:
+    text = entry_toml("no-english").replace('en = "Negotiate with the landlord."\n', "")
+    folder = make_kb(tmp_path / "faq", {"no-english.toml": text})
+    entry = load_knowledge_base(folder).entries[0]
+    assert answer_context(entry, Language.EN) == {
+        "question": "Can the warehouse rent be reduced?",
+        "answer": "可以和房东协商。",
+        "references": ["Civil Code, Article 533"],
+        "phones": [{"label": "12348 hotline", "phone": "12348"}],
+    }
+    assert answer_context(entry, Language.ZH_HANT)["answer"] == to_traditional("可以和房东协商。")
 
 
 # --------------------------------------------------------------------------- dates
@@ -390,6 +404,15 @@ def test_config_defaults_to_the_config_dir(
     monkeypatch.setenv("LEGAL_AID_CONFIG_DIR", str(CONFIG))
     assert run_faq(cli("faq", "search", "申请法律援助", "--json")) == 0
     assert json.loads(capsys.readouterr().out)[0]["id"] == "legal-aid-application"
+
+
+def test_cli_does_not_import_the_telegram_edge() -> None:
+    tree = ast.parse((ROOT / "bot" / "faq_cli.py").read_text(encoding="utf-8"))
+    imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {
+        m for m in imported if m.split(".")[0] == "telegram" or m.startswith("bot.telegram")
+    }
 
 
 def test_check_passes_on_the_real_knowledge_base(capsys: pytest.CaptureFixture[str]) -> None:

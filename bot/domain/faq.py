@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -60,6 +60,13 @@ class FaqEntry:
         if self.valid_from is not None and on < self.valid_from:
             return False
         return self.valid_until is None or on <= self.valid_until
+
+
+def localized(texts: Mapping[str, str], lang: Language) -> str:
+    """Return a record's text in a language, else in Simplified Chinese, else in any language."""
+    return (
+        texts.get(lang.value) or texts.get(Language.ZH_HANS.value) or next(iter(texts.values()), "")
+    )
 
 
 @dataclass(frozen=True, slots=True)

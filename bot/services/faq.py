@@ -12,7 +12,15 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.chinese import to_traditional
-from bot.domain.faq import DEFAULT_THRESHOLD, FaqEntry, FaqIndex, FaqLink, FaqTopic, Hit
+from bot.domain.faq import (
+    DEFAULT_THRESHOLD,
+    FaqEntry,
+    FaqIndex,
+    FaqLink,
+    FaqTopic,
+    Hit,
+    localized,
+)
 from bot.domain.models import Language
 from bot.domain.ports import Clock
 
@@ -115,6 +123,20 @@ class KnowledgeBase:
             for e in self.entries
             if e.is_valid(today) and e.valid_until is not None and e.valid_until <= horizon
         ]
+
+
+def answer_context(entry: FaqEntry, lang: Language) -> dict[str, Any]:
+    """What the answer template shows of an entry, in a language (the chat and faq check)."""
+    return {
+        "question": localized(entry.question, lang),
+        "answer": localized(entry.answer, lang),
+        "references": [localized(r, lang) for r in entry.references],
+        "phones": [
+            {"label": localized(link.label, lang), "phone": link.phone}
+            for link in entry.links
+            if link.phone
+        ],
+    }
 
 
 def _missing(file: str, key: str, texts: Mapping[str, object]) -> list[str]:

@@ -14,8 +14,8 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.domain.faq import FaqEntry
-from bot.domain.models import Language
+from bot.domain.faq import FaqEntry, localized
+from bot.services.faq import answer_context
 from bot.telegram import commands
 from bot.telegram.basic import other_input
 from bot.telegram.callbacks import CallbackCodec
@@ -34,18 +34,13 @@ PREFIX = "faq"
 PAGE = 6  # questions per page: buttons stay readable on a phone
 
 
-def _text(texts: dict[str, str], lang: Language) -> str:
-    return (
-        texts.get(lang.value) or texts.get(Language.ZH_HANS.value) or next(iter(texts.values()), "")
-    )
-
-
 async def browse(update: Update, context: BotContext) -> None:
     """/faq: the topic groups as buttons."""
     lang = await language(update, context)
     kb = context.services.faq.kb
     rows = [
-        [button(context, update, _text(t.name, lang), PREFIX, "t", t.id, "0")] for t in kb.topics
+        [button(context, update, localized(t.name, lang), PREFIX, "t", t.id, "0")]
+        for t in kb.topics
     ]
     await reply(update, context, "faq/topics", keyboard(rows))
 
@@ -91,7 +86,8 @@ async def _topic(update: Update, context: BotContext, topic_id: str, page_arg: s
     page = int(page_arg)
     shown = entries[page * PAGE : (page + 1) * PAGE]
     rows: list[list[InlineKeyboardButton]] = [
-        [button(context, update, _text(e.question, lang)[:60], PREFIX, "e", e.id)] for e in shown
+        [button(context, update, localized(e.question, lang)[:60], PREFIX, "e", e.id)]
+        for e in shown
     ]
     labels = context.services.renderer
     nav = []
@@ -116,7 +112,7 @@ async def _topic(update: Update, context: BotContext, topic_id: str, page_arg: s
     if nav:
         rows.append(nav)
     rows.append([button(context, update, labels.label(lang, "faq_topics"), PREFIX, "home")])
-    await reply(update, context, "faq/topic", keyboard(rows), topic=_text(topic.name, lang))
+    await reply(update, context, "faq/topic", keyboard(rows), topic=localized(topic.name, lang))
 
 
 async def show_entry(
@@ -130,7 +126,7 @@ async def show_entry(
     lang = await language(update, context)
     labels = context.services.renderer
     rows: list[list[InlineKeyboardButton]] = [
-        [InlineKeyboardButton(_text(link.label, lang), url=link.url)]
+        [InlineKeyboardButton(localized(link.label, lang), url=link.url)]
         for link in entry.links
         if link.url
     ]
@@ -138,7 +134,12 @@ async def show_entry(
         rows.append(
             [
                 button(
-                    context, update, "❓ " + _text(other.question, lang)[:55], PREFIX, "e", other.id
+                    context,
+                    update,
+                    "❓ " + localized(other.question, lang)[:55],
+                    PREFIX,
+                    "e",
+                    other.id,
                 )
             ]
         )
@@ -156,20 +157,6 @@ async def show_entry(
     ask = ("ask", "q", str(query_id)) if query_id is not None else ("ask", "e", entry.id)
     rows.append([button(context, update, labels.label(lang, "ask_counsel"), PREFIX, *ask)])
     await reply(update, context, "faq/answer", keyboard(rows), **answer_context(entry, lang))
-
-
-def answer_context(entry: FaqEntry, lang: Language) -> dict[str, Any]:
-    """What the answer template shows of an entry, in a language (also used by faq check)."""
-    return {
-        "question": _text(entry.question, lang),
-        "answer": _text(entry.answer, lang),
-        "references": [_text(r, lang) for r in entry.references],
-        "phones": [
-            {"label": _text(link.label, lang), "phone": link.phone}
-            for link in entry.links
-            if link.phone
-        ],
-    }
 
 
 async def answer_text(update: Update, context: BotContext) -> None:
@@ -220,7 +207,7 @@ async def prefilled_question(update: Update, context: BotContext) -> str | None:
         entry = faq.shown(callback.arg(2))
         if entry is not None:
             lang = await language(update, context)
-            return _text(entry.question, lang)
+            return localized(entry.question, lang)
     return None
 
 
