@@ -131,18 +131,9 @@ async def show_entry(
         if link.url
     ]
     for other in alternatives:
-        rows.append(
-            [
-                button(
-                    context,
-                    update,
-                    "❓ " + localized(other.question, lang)[:55],
-                    PREFIX,
-                    "e",
-                    other.id,
-                )
-            ]
-        )
+        question = localized(other.question, lang)[:55]
+        label = labels.label(lang, "faq_alternative", question)
+        rows.append([button(context, update, label, PREFIX, "e", other.id)])
     if query_id is not None:
         rows.append(
             [
