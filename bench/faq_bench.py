@@ -101,13 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     kb = load_knowledge_base(args.folder)
     load_ms = (time.perf_counter() - start) * 1000
     sample = queries(kb.entries, args.queries, rng)
-    small = latency_ms(FaqIndex(kb.entries), sample)
+    small = latency_ms(FaqIndex(kb.entries, kb.lexicon), sample)
 
     grown = synthesize(kb.entries, args.entries, rng)
     builds = []
     for _ in range(3):
         start = time.perf_counter()
-        index = FaqIndex(grown)
+        index = FaqIndex(grown, kb.lexicon)
         builds.append((time.perf_counter() - start) * 1000)
     large = latency_ms(index, sample)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.chinese import to_traditional
-from bot.domain.faq import analyze
+from bot.domain.faq import Analyzer
 from bot.domain.models import Language
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.services.faq import FaqError, KnowledgeBase, answer_context, load_knowledge_base
@@ -96,10 +96,14 @@ def entry_toml(entry_id: str, *, extra: str = "", topic: str = "contracts", **te
         """)
 
 
+LEXICON = (CONFIG / "faq" / "_lexicon.toml").read_text(encoding="utf-8")
+
+
 def make_kb(folder: Path, files: dict[str, str]) -> Path:
-    """Write a knowledge base folder: _topics.toml plus the given files."""
+    """Write a knowledge base folder: _topics.toml, the real _lexicon.toml, the given files."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "_topics.toml").write_text(TOPICS, encoding="utf-8")
+    (folder / "_lexicon.toml").write_text(LEXICON, encoding="utf-8")
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
@@ -166,7 +170,8 @@ def test_traditional_and_simplified_queries_score_alike(kb: KnowledgeBase) -> No
     )
 
 
-def test_analyzer_folds_script_width_and_stop_words() -> None:
+def test_analyzer_folds_script_width_and_stop_words(kb: KnowledgeBase) -> None:
+    analyze = Analyzer(kb.lexicon).analyze
     assert analyze("請問，合同！") == analyze("合同") == ["合", "同", "合同"]
     assert analyze("ＣＯＶＩＤ Employees") == analyze("pandemic staff")
 

@@ -19,12 +19,14 @@ from bot.domain.faq import (
     FaqLink,
     FaqTopic,
     Hit,
+    Lexicon,
     localized,
 )
 from bot.domain.models import Language
 from bot.domain.ports import Clock
 
 TOPICS_FILE = "_topics.toml"
+LEXICON_FILE = "_lexicon.toml"
 # Languages an author writes; Traditional Chinese is converted from Simplified when absent.
 AUTHORED = (Language.ZH_HANS, Language.EN)
 _LANGUAGE_CODES = frozenset(Language)
@@ -61,11 +63,12 @@ class FaqError(Exception):
 
 @dataclass(slots=True)
 class KnowledgeBase:
-    """The loaded FAQ: topics, entries and a search index built once."""
+    """The loaded FAQ: topics, entries, the search vocabulary and a search index built once."""
 
     folder: Path
     topics: tuple[FaqTopic, ...]
     entries: tuple[FaqEntry, ...]
+    lexicon: Lexicon
     files: tuple[str, ...] = ()  # each entry's file name, for check(); default "<id>.toml"
     threshold: float = DEFAULT_THRESHOLD
     _by_id: dict[str, FaqEntry] = field(init=False, repr=False)
@@ -73,7 +76,7 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.entries}
-        self._index = FaqIndex(self.entries, self.threshold)
+        self._index = FaqIndex(self.entries, self.lexicon, self.threshold)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Return the entry with this id, or None."""
@@ -172,7 +175,7 @@ def _check_entry(file: str, entry: FaqEntry, topic_ids: set[str]) -> list[str]:
 
 
 def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> KnowledgeBase:
-    """Read _topics.toml and every <id>.toml in the folder; raise FaqError on a malformed file."""
+    """Read _topics.toml, _lexicon.toml and every <id>.toml; raise FaqError on a malformed file."""
     if not folder.is_dir():
         raise FaqError(str(folder), "-", "no such folder")
     topics_path = folder / TOPICS_FILE
@@ -180,9 +183,12 @@ def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> K
     if not isinstance(raw_topics, list) or not raw_topics:
         raise FaqError(str(topics_path), "topic", "needs at least one [[topic]] table")
     topics = tuple(_topic(t, str(topics_path), f"topic[{i}]") for i, t in enumerate(raw_topics))
+    lexicon_path = folder / LEXICON_FILE
+    lexicon = _lexicon(_read(lexicon_path), str(lexicon_path))
     paths = [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith("_")]
     entries = tuple(_entry(_read(path), str(path)) for path in paths)
-    return KnowledgeBase(folder, topics, entries, tuple(p.name for p in paths), threshold)
+    files = tuple(p.name for p in paths)
+    return KnowledgeBase(folder, topics, entries, lexicon, files, threshold)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -219,6 +225,46 @@ def _entry(raw: dict[str, Any], file: str) -> FaqEntry:
         valid_from=_date(table.get("valid_from"), file, "valid_from"),
         valid_until=_date(table.get("valid_until"), file, "valid_until"),
     )
+
+
+def _lexicon(raw: dict[str, Any], file: str) -> Lexicon:
+    table = _table(raw, file, "-", frozenset({"zh", "en"}))
+    zh = _section(table.get("zh"), file, "zh", frozenset({"stop_words", "synonyms"}))
+    en = _section(table.get("en"), file, "en", frozenset({"stop_words", "synonyms", "phrases"}))
+    return Lexicon(
+        zh_stop_words=_words(zh.get("stop_words"), file, "zh.stop_words"),
+        zh_synonyms=_word_table(zh.get("synonyms"), file, "zh.synonyms"),
+        en_stop_words=_words(en.get("stop_words"), file, "en.stop_words"),
+        en_synonyms=_word_table(en.get("synonyms"), file, "en.synonyms"),
+        en_phrases=_word_table(en.get("phrases"), file, "en.phrases"),
+    )
+
+
+def _section(raw: object, file: str, key: str, allowed: frozenset[str]) -> dict[str, Any]:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    return _table(raw, file, key, allowed)
+
+
+def _words(raw: object, file: str, key: str) -> tuple[str, ...]:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    if not isinstance(raw, list):
+        raise FaqError(file, key, "must be an array of strings")
+    return tuple(_string(v, file, f"{key}[{i}]") for i, v in enumerate(raw))
+
+
+def _word_table(raw: object, file: str, key: str) -> dict[str, str]:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    if not isinstance(raw, dict):
+        raise FaqError(file, key, 'must be a table of "word" = "meaning"')
+    table: dict[str, str] = {}
+    for word, meaning in raw.items():
+        if not word.strip():
+            raise FaqError(file, f'{key}.""', "an empty word")
+        table[word] = _string(meaning, file, f"{key}.{word}")
+    return table
 
 
 def _link(raw: object, file: str, key: str) -> FaqLink:
