@@ -1,4 +1,4 @@
-"""The FAQ lexicon (config/faq/_lexicon.toml): loaded, validated, driving the search."""
+"""The FAQ lexicon (config/faq/_lexicon.toml): loaded, validated, checked, driving the search."""
 
 from __future__ import annotations
 
@@ -152,3 +152,29 @@ def test_every_lexicon_key_is_documented() -> None:
     for section, keys in sections.items():
         for key in keys:
             assert f"| `{section}.{key}` |" in doc, f"{section}.{key}"
+
+
+def test_check_reports_words_that_never_apply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        SMALL.replace('stop_words = ["请问", "的"]', 'stop_words = ["请问", "的", "請問", "的"]')
+        .replace('"房租" = "租金"', '"房租" = "租金"\n"租钱" = "房租"')
+        .replace('rental = "rent"', 'rental = "rent"\nthe = "a"\nlet = "can"\nCOVID = "epidemic"')
+        .replace('"lay off" = "layoff"', '"lay off" = "layoff"\n"work-from-home" = "remote"')
+    )
+    lexicon_kb(tmp_path, text)
+    args = cli("--config", str(tmp_path), "faq", "check", "--today", "2025-06-01")
+    assert run_faq(args) == 1
+    problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem")]
+    assert problems == [
+        "problem: _lexicon.toml: zh.stop_words[3]: '的' already listed at [1]",
+        "problem: _lexicon.toml: zh.stop_words: '請問' never matches: use Simplified characters",
+        "problem: _lexicon.toml: en.synonyms.COVID: 'COVID' never matches: "
+        "use one word of a-z, 0-9",
+        "problem: _lexicon.toml: en.phrases.work-from-home: 'work-from-home' never matches: "
+        "use words of a-z, 0-9",
+        "problem: _lexicon.toml: zh.synonyms.租钱: '房租' is a synonym too (no chains)",
+        "problem: _lexicon.toml: en.synonyms.the: never applies: it is a stop word",
+        "problem: _lexicon.toml: en.synonyms.let: 'can' is a stop word",
+    ]

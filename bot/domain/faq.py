@@ -101,6 +101,8 @@ _RUN = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 _HAS_LATIN = re.compile(r"[a-z]")
 _NOTHING = re.compile(r"(?!)")
+_CHINESE_WORD = re.compile(rf"[{_CJK}]+")
+_ENGLISH_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
@@ -207,6 +209,16 @@ class Analyzer:
                 if stemmed not in stop_stems:
                     terms.append(stemmed)
         return terms
+
+
+def is_chinese_word(word: str) -> bool:
+    """Tell whether a lexicon word is Chinese as the analyzer sees it: Simplified characters."""
+    return _CHINESE_WORD.fullmatch(word) is not None and normalize(word) == word
+
+
+def is_english_word(word: str) -> bool:
+    """Tell whether a lexicon word is English as the analyzer sees it: lower-case a-z and 0-9."""
+    return _ENGLISH_WORD.fullmatch(word) is not None
 
 
 def is_chinese(text: str) -> bool:

@@ -20,7 +20,10 @@ from bot.domain.faq import (
     FaqTopic,
     Hit,
     Lexicon,
+    is_chinese_word,
+    is_english_word,
     localized,
+    stem,
 )
 from bot.domain.models import Language
 from bot.domain.ports import Clock
@@ -116,7 +119,7 @@ class KnowledgeBase:
         for topic in self.topics:
             if not self.listing(today, topic.id):
                 problems.append(f"{TOPICS_FILE}: topic: {topic.id!r} has no entry valid on {today}")
-        return problems
+        return problems + _check_lexicon(LEXICON_FILE, self.lexicon)
 
     def expiring(self, today: date, days: int = 30) -> list[FaqEntry]:
         """Return entries valid today whose last valid day is within `days` days."""
@@ -169,6 +172,51 @@ def _check_entry(file: str, entry: FaqEntry, topic_ids: set[str]) -> list[str]:
             f"{file}: valid_from: {entry.valid_from} is after valid_until {entry.valid_until}"
         )
     return problems
+
+
+def _check_lexicon(file: str, lexicon: Lexicon) -> list[str]:
+    # Words the analyzer never meets as written, and words that undo one another: text is folded
+    # before the lexicon applies, English stop words go before synonyms, and a Chinese replacement
+    # is not looked up again.
+    problems = _listed_twice(file, "zh.stop_words", lexicon.zh_stop_words)
+    problems += _listed_twice(file, "en.stop_words", lexicon.en_stop_words)
+    chinese = [("zh.stop_words", w) for w in lexicon.zh_stop_words]
+    for key, word in chinese + _both_sides("zh.synonyms", lexicon.zh_synonyms):
+        if not is_chinese_word(word):
+            problems.append(f"{file}: {key}: {word!r} never matches: use Simplified characters")
+    english = [("en.stop_words", w) for w in lexicon.en_stop_words]
+    english += _both_sides("en.synonyms", lexicon.en_synonyms)
+    for key, word in english:
+        if not is_english_word(word):
+            problems.append(f"{file}: {key}: {word!r} never matches: use one word of a-z, 0-9")
+    for key, words in _both_sides("en.phrases", lexicon.en_phrases):
+        if not all(is_english_word(w) for w in words.split()):
+            problems.append(f"{file}: {key}: {words!r} never matches: use words of a-z, 0-9")
+    for word, meaning in lexicon.zh_synonyms.items():
+        if meaning in lexicon.zh_synonyms:
+            problems.append(f"{file}: zh.synonyms.{word}: {meaning!r} is a synonym too (no chains)")
+    stop_words = set(lexicon.en_stop_words)
+    stop_stems = stop_words | {stem(w) for w in stop_words}
+    for word, meaning in lexicon.en_synonyms.items():
+        if word in stop_words:
+            problems.append(f"{file}: en.synonyms.{word}: never applies: it is a stop word")
+        elif meaning in stop_stems or stem(meaning) in stop_stems:
+            problems.append(f"{file}: en.synonyms.{word}: {meaning!r} is a stop word")
+    return problems
+
+
+def _listed_twice(file: str, key: str, words: tuple[str, ...]) -> list[str]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, word in enumerate(words):
+        if word in first:
+            problems.append(f"{file}: {key}[{i}]: {word!r} already listed at [{first[word]}]")
+        first.setdefault(word, i)
+    return problems
+
+
+def _both_sides(key: str, table: dict[str, str]) -> list[tuple[str, str]]:
+    return [(f"{key}.{word}", side) for word, meaning in table.items() for side in (word, meaning)]
 
 
 # --------------------------------------------------------------------------- loading
