@@ -20,7 +20,8 @@ from datetime import date
 from pathlib import Path
 
 from bot.domain.chinese import to_traditional
-from bot.domain.faq import EN, ZH_HANS, ZH_HANT, FaqEntry, FaqIndex
+from bot.domain.faq import FaqEntry, FaqIndex
+from bot.domain.models import Language
 from bot.services.faq import load_knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +36,11 @@ def synthesize(entries: tuple[FaqEntry, ...], total: int, rng: random.Random) ->
         phrasings = {
             lang: tuple(rng.sample(a.phrasings[lang], k=len(a.phrasings[lang]) // 2 + 1))
             + tuple(rng.sample(b.phrasings[lang], k=2))
-            for lang in (ZH_HANS, EN)
+            for lang in (Language.ZH_HANS, Language.EN)
         }
         keywords = {
             lang: tuple(a.keywords[lang][::2]) + tuple(b.keywords[lang][1::3])
-            for lang in (ZH_HANS, EN)
+            for lang in (Language.ZH_HANS, Language.EN)
         }
         grown.append(
             dataclasses.replace(
@@ -58,10 +59,13 @@ def queries(entries: tuple[FaqEntry, ...], count: int, rng: random.Random) -> li
     pool = [
         (text, lang)
         for e in entries
-        for lang, texts in ((ZH_HANS, e.phrasings[ZH_HANS]), (EN, e.phrasings[EN]))
+        for lang, texts in (
+            (Language.ZH_HANS, e.phrasings[Language.ZH_HANS]),
+            (Language.EN, e.phrasings[Language.EN]),
+        )
         for text in texts
     ]
-    pool += [(to_traditional(t), ZH_HANT) for t, lang in pool if lang == ZH_HANS]
+    pool += [(to_traditional(t), Language.ZH_HANT) for t, lang in pool if lang == Language.ZH_HANS]
     rng.shuffle(pool)
     return (pool * (count // len(pool) + 1))[:count]
 
@@ -97,13 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     kb = load_knowledge_base(args.folder)
     load_ms = (time.perf_counter() - start) * 1000
     sample = queries(kb.entries, args.queries, rng)
-    small = latency_ms(FaqIndex(kb.entries), sample)
+    small = latency_ms(FaqIndex(kb.entries, kb.lexicon), sample)
 
     grown = synthesize(kb.entries, args.entries, rng)
     builds = []
     for _ in range(3):
         start = time.perf_counter()
-        index = FaqIndex(grown)
+        index = FaqIndex(grown, kb.lexicon)
         builds.append((time.perf_counter() - start) * 1000)
     large = latency_ms(index, sample)
 

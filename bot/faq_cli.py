@@ -9,12 +9,10 @@ import zoneinfo
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.domain.faq import LANGUAGES, ZH_HANS
 from bot.domain.models import Language
 from bot.rendering import Renderer
-from bot.services.faq import FaqError, KnowledgeBase, load_knowledge_base
+from bot.services.faq import FaqError, KnowledgeBase, answer_context, load_knowledge_base
 from bot.settings import ConfigError, default_config_dir, load_settings
-from bot.telegram.faq import answer_context
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -29,7 +27,10 @@ def add_faq_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     search = faq_sub.add_parser("search", help="show the entries a question would be answered with")
     search.add_argument("query", help="the question, as a user would write it")
     search.add_argument(
-        "--lang", choices=LANGUAGES, default=ZH_HANS, help="the user's language (default zh-hans)"
+        "--lang",
+        choices=[lang.value for lang in Language],
+        default=Language.ZH_HANS.value,
+        help="the user's language (default zh-hans)",
     )
     search.add_argument("--json", action="store_true", help='print [{"id": ..., "score": ...}]')
     search.add_argument("--limit", type=_positive, default=3, help="at most N entries (default 3)")
@@ -55,7 +56,8 @@ def run_faq(args: argparse.Namespace) -> int:
 
 
 def _search(kb: KnowledgeBase, args: argparse.Namespace, today: date) -> int:
-    hits = kb.search(args.query, args.lang, today, limit=args.limit)
+    lang = Language(args.lang)
+    hits = kb.search(args.query, lang, today, limit=args.limit)
     if args.json:
         print(json.dumps([{"id": h.id, "score": round(h.score, 4)} for h in hits]))
         return 0
@@ -64,7 +66,7 @@ def _search(kb: KnowledgeBase, args: argparse.Namespace, today: date) -> int:
         return 0
     for hit in hits:
         entry = kb.entry(hit.id)
-        question = entry.question.get(args.lang, "") if entry else ""
+        question = entry.question.get(lang.value, "") if entry else ""
         print(f"{hit.score:.3f}  {hit.id}  {question}")
     return 0
 

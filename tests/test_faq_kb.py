@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import textwrap
 from datetime import UTC, date, datetime
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.domain.chinese import to_traditional
-from bot.domain.faq import ZH_HANS, ZH_HANT, analyze
+from bot.domain.faq import Analyzer
+from bot.domain.models import Language
 from bot.faq_cli import add_faq_commands, run_faq
-from bot.services.faq import FaqError, KnowledgeBase, load_knowledge_base
+from bot.services.faq import FaqError, KnowledgeBase, answer_context, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
@@ -94,10 +96,14 @@ def entry_toml(entry_id: str, *, extra: str = "", topic: str = "contracts", **te
         """)
 
 
+LEXICON = (CONFIG / "faq" / "_lexicon.toml").read_text(encoding="utf-8")
+
+
 def make_kb(folder: Path, files: dict[str, str]) -> Path:
-    """Write a knowledge base folder: _topics.toml plus the given files."""
+    """Write a knowledge base folder: _topics.toml, the real _lexicon.toml, the given files."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "_topics.toml").write_text(TOPICS, encoding="utf-8")
+    (folder / "_lexicon.toml").write_text(LEXICON, encoding="utf-8")
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
@@ -122,15 +128,17 @@ def test_real_knowledge_base_has_no_problem(kb: KnowledgeBase) -> None:
 
 def test_every_entry_has_traditional_text(kb: KnowledgeBase) -> None:
     for entry in kb.entries:
-        assert entry.question[ZH_HANT] == to_traditional(entry.question[ZH_HANS]), entry.id
-        assert entry.answer[ZH_HANT], entry.id
+        assert entry.question[Language.ZH_HANT] == to_traditional(
+            entry.question[Language.ZH_HANS]
+        ), entry.id
+        assert entry.answer[Language.ZH_HANT], entry.id
         for link in entry.links:
-            assert link.label[ZH_HANT], entry.id
+            assert link.label[Language.ZH_HANT], entry.id
 
 
 def test_each_entry_is_found_by_its_own_question(kb: KnowledgeBase) -> None:
     for entry in kb.entries:
-        for lang in ("zh-hans", "zh-hant", "en"):
+        for lang in Language:
             hits = kb.search(entry.question[lang], lang, TODAY)
             assert hits, (entry.id, lang)
             assert hits[0].id == entry.id, (entry.id, lang, hits)
@@ -152,25 +160,39 @@ def test_each_entry_is_found_by_its_own_question(kb: KnowledgeBase) -> None:
     ],
 )
 def test_chit_chat_matches_nothing(kb: KnowledgeBase, text: str) -> None:
-    assert kb.search(text, ZH_HANS, TODAY) == []
+    assert kb.search(text, Language.ZH_HANS, TODAY) == []
 
 
 def test_traditional_and_simplified_queries_score_alike(kb: KnowledgeBase) -> None:
     simplified = "员工被隔离期间工资怎么发"
-    assert kb.search(to_traditional(simplified), ZH_HANT, TODAY) == kb.search(
-        simplified, ZH_HANS, TODAY
+    assert kb.search(to_traditional(simplified), Language.ZH_HANT, TODAY) == kb.search(
+        simplified, Language.ZH_HANS, TODAY
     )
 
 
-def test_analyzer_folds_script_width_and_stop_words() -> None:
+def test_analyzer_folds_script_width_and_stop_words(kb: KnowledgeBase) -> None:
+    analyze = Analyzer(kb.lexicon).analyze
     assert analyze("請問，合同！") == analyze("合同") == ["合", "同", "合同"]
     assert analyze("ＣＯＶＩＤ Employees") == analyze("pandemic staff")
 
 
 def test_search_is_limited(kb: KnowledgeBase) -> None:
     query = "疫情期间企业的合同、员工工资、税收和贷款怎么处理"
-    assert len(kb.search(query, ZH_HANS, TODAY, limit=1)) <= 1
-    assert len(kb.search(query, ZH_HANS, TODAY, limit=3)) <= 3
+    assert len(kb.search(query, Language.ZH_HANS, TODAY, limit=1)) <= 1
+    assert len(kb.search(query, Language.ZH_HANS, TODAY, limit=3)) <= 3
+
+
+def test_answer_context_falls_back_to_simplified_chinese(tmp_path: Path) -> None:
+    text = entry_toml("no-english").replace('en = "Negotiate with the landlord."\n', "")
+    folder = make_kb(tmp_path / "faq", {"no-english.toml": text})
+    entry = load_knowledge_base(folder).entries[0]
+    assert answer_context(entry, Language.EN) == {
+        "question": "Can the warehouse rent be reduced?",
+        "answer": "可以和房东协商。",
+        "references": ["Civil Code, Article 533"],
+        "phones": [{"label": "12348 hotline", "phone": "12348"}],
+    }
+    assert answer_context(entry, Language.ZH_HANT)["answer"] == to_traditional("可以和房东协商。")
 
 
 # --------------------------------------------------------------------------- dates
@@ -193,10 +215,10 @@ def test_expired_and_future_entries_are_neither_matched_nor_listed(tmp_path: Pat
     everything = {h.id for h in kb._index.scores("仓库租金减免")}
     assert everything == {"rent-current", "rent-expired", "rent-future"}
 
-    assert [h.id for h in kb.search("仓库租金减免", ZH_HANS, TODAY)] == ["rent-current"]
+    assert [h.id for h in kb.search("仓库租金减免", Language.ZH_HANS, TODAY)] == ["rent-current"]
     assert [e.id for e in kb.listing(TODAY)] == ["rent-current"]
     assert [e.id for e in kb.listing(TODAY, "contracts")] == ["rent-current"]
-    assert {h.id for h in kb.search("仓库租金减免", ZH_HANS, date(2025, 5, 31))} == {
+    assert {h.id for h in kb.search("仓库租金减免", Language.ZH_HANS, date(2025, 5, 31))} == {
         "rent-current",
         "rent-expired",
     }
@@ -387,6 +409,15 @@ def test_config_defaults_to_the_config_dir(
     monkeypatch.setenv("LEGAL_AID_CONFIG_DIR", str(CONFIG))
     assert run_faq(cli("faq", "search", "申请法律援助", "--json")) == 0
     assert json.loads(capsys.readouterr().out)[0]["id"] == "legal-aid-application"
+
+
+def test_cli_does_not_import_the_telegram_edge() -> None:
+    tree = ast.parse((ROOT / "bot" / "faq_cli.py").read_text(encoding="utf-8"))
+    imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {
+        m for m in imported if m.split(".")[0] == "telegram" or m.startswith("bot.telegram")
+    }
 
 
 def test_check_passes_on_the_real_knowledge_base(capsys: pytest.CaptureFixture[str]) -> None:

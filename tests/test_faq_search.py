@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.faq import EN, ZH_HANS, ZH_HANT, Hit, is_chinese
+from bot.domain.faq import Hit, is_chinese
+from bot.domain.models import Language
 from bot.services.faq import KnowledgeBase, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,10 +66,10 @@ def outcomes(kb: KnowledgeBase) -> list[Outcome]:
     return [Outcome(q, kb.search(q.text, _language(q), TODAY)) for q in questions]
 
 
-def _language(question: Question) -> str:
+def _language(question: Question) -> Language:
     if question.style == "traditional":
-        return ZH_HANT
-    return ZH_HANS if is_chinese(question.text) else EN
+        return Language.ZH_HANT
+    return Language.ZH_HANS if is_chinese(question.text) else Language.EN
 
 
 def _breakdown(outcomes: list[Outcome]) -> str:
@@ -118,6 +119,6 @@ def test_search_is_fast(kb: KnowledgeBase, outcomes: list[Outcome]) -> None:
     texts = [o.question.text for o in outcomes]
     start = time.perf_counter()
     for text in texts:
-        kb.search(text, ZH_HANS, TODAY)
+        kb.search(text, Language.ZH_HANS, TODAY)
     per_query = (time.perf_counter() - start) / len(texts)
     assert per_query < 0.005, f"{per_query * 1000:.2f} ms per query"

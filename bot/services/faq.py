@@ -14,21 +14,26 @@ from zoneinfo import ZoneInfo
 from bot.domain.chinese import to_traditional
 from bot.domain.faq import (
     DEFAULT_THRESHOLD,
-    EN,
-    LANGUAGES,
-    ZH_HANS,
-    ZH_HANT,
     FaqEntry,
     FaqIndex,
     FaqLink,
     FaqTopic,
     Hit,
+    Lexicon,
+    is_chinese_word,
+    is_english_word,
+    localized,
+    stem,
 )
+from bot.domain.models import Language
 from bot.domain.ports import Clock
 
 TOPICS_FILE = "_topics.toml"
+LEXICON_FILE = "_lexicon.toml"
 # Languages an author writes; Traditional Chinese is converted from Simplified when absent.
-AUTHORED = (ZH_HANS, EN)
+AUTHORED = (Language.ZH_HANS, Language.EN)
+_LANGUAGE_CODES = frozenset(Language)
+_LANGUAGES = ", ".join(Language)
 
 _ENTRY_KEYS = frozenset(
     {
@@ -61,11 +66,12 @@ class FaqError(Exception):
 
 @dataclass(slots=True)
 class KnowledgeBase:
-    """The loaded FAQ: topics, entries and a search index built once."""
+    """The loaded FAQ: topics, entries, the search vocabulary and a search index built once."""
 
     folder: Path
     topics: tuple[FaqTopic, ...]
     entries: tuple[FaqEntry, ...]
+    lexicon: Lexicon
     files: tuple[str, ...] = ()  # each entry's file name, for check(); default "<id>.toml"
     threshold: float = DEFAULT_THRESHOLD
     _by_id: dict[str, FaqEntry] = field(init=False, repr=False)
@@ -73,7 +79,7 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.entries}
-        self._index = FaqIndex(self.entries, self.threshold)
+        self._index = FaqIndex(self.entries, self.lexicon, self.threshold)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Return the entry with this id, or None."""
@@ -89,7 +95,7 @@ class KnowledgeBase:
             e for e in self.entries if e.is_valid(today) and (topic is None or e.topic == topic)
         ]
 
-    def search(self, query: str, lang: str, today: date, limit: int = 3) -> list[Hit]:
+    def search(self, query: str, lang: Language, today: date, limit: int = 3) -> list[Hit]:
         """Return the entries valid today that match the query well, best first."""
         return self._index.search(query, lang, today, limit)
 
@@ -113,7 +119,7 @@ class KnowledgeBase:
         for topic in self.topics:
             if not self.listing(today, topic.id):
                 problems.append(f"{TOPICS_FILE}: topic: {topic.id!r} has no entry valid on {today}")
-        return problems
+        return problems + _check_lexicon(LEXICON_FILE, self.lexicon)
 
     def expiring(self, today: date, days: int = 30) -> list[FaqEntry]:
         """Return entries valid today whose last valid day is within `days` days."""
@@ -123,6 +129,20 @@ class KnowledgeBase:
             for e in self.entries
             if e.is_valid(today) and e.valid_until is not None and e.valid_until <= horizon
         ]
+
+
+def answer_context(entry: FaqEntry, lang: Language) -> dict[str, Any]:
+    """What the answer template shows of an entry, in a language (the chat and faq check)."""
+    return {
+        "question": localized(entry.question, lang),
+        "answer": localized(entry.answer, lang),
+        "references": [localized(r, lang) for r in entry.references],
+        "phones": [
+            {"label": localized(link.label, lang), "phone": link.phone}
+            for link in entry.links
+            if link.phone
+        ],
+    }
 
 
 def _missing(file: str, key: str, texts: Mapping[str, object]) -> list[str]:
@@ -154,11 +174,56 @@ def _check_entry(file: str, entry: FaqEntry, topic_ids: set[str]) -> list[str]:
     return problems
 
 
+def _check_lexicon(file: str, lexicon: Lexicon) -> list[str]:
+    # Words the analyzer never meets as written, and words that undo one another: text is folded
+    # before the lexicon applies, English stop words go before synonyms, and a Chinese replacement
+    # is not looked up again.
+    problems = _listed_twice(file, "zh.stop_words", lexicon.zh_stop_words)
+    problems += _listed_twice(file, "en.stop_words", lexicon.en_stop_words)
+    chinese = [("zh.stop_words", w) for w in lexicon.zh_stop_words]
+    for key, word in chinese + _both_sides("zh.synonyms", lexicon.zh_synonyms):
+        if not is_chinese_word(word):
+            problems.append(f"{file}: {key}: {word!r} never matches: use Simplified characters")
+    english = [("en.stop_words", w) for w in lexicon.en_stop_words]
+    english += _both_sides("en.synonyms", lexicon.en_synonyms)
+    for key, word in english:
+        if not is_english_word(word):
+            problems.append(f"{file}: {key}: {word!r} never matches: use one word of a-z, 0-9")
+    for key, words in _both_sides("en.phrases", lexicon.en_phrases):
+        if not all(is_english_word(w) for w in words.split()):
+            problems.append(f"{file}: {key}: {words!r} never matches: use words of a-z, 0-9")
+    for word, meaning in lexicon.zh_synonyms.items():
+        if meaning in lexicon.zh_synonyms:
+            problems.append(f"{file}: zh.synonyms.{word}: {meaning!r} is a synonym too (no chains)")
+    stop_words = set(lexicon.en_stop_words)
+    stop_stems = stop_words | {stem(w) for w in stop_words}
+    for word, meaning in lexicon.en_synonyms.items():
+        if word in stop_words:
+            problems.append(f"{file}: en.synonyms.{word}: never applies: it is a stop word")
+        elif meaning in stop_stems or stem(meaning) in stop_stems:
+            problems.append(f"{file}: en.synonyms.{word}: {meaning!r} is a stop word")
+    return problems
+
+
+def _listed_twice(file: str, key: str, words: tuple[str, ...]) -> list[str]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, word in enumerate(words):
+        if word in first:
+            problems.append(f"{file}: {key}[{i}]: {word!r} already listed at [{first[word]}]")
+        first.setdefault(word, i)
+    return problems
+
+
+def _both_sides(key: str, table: dict[str, str]) -> list[tuple[str, str]]:
+    return [(f"{key}.{word}", side) for word, meaning in table.items() for side in (word, meaning)]
+
+
 # --------------------------------------------------------------------------- loading
 
 
 def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> KnowledgeBase:
-    """Read _topics.toml and every <id>.toml in the folder; raise FaqError on a malformed file."""
+    """Read _topics.toml, _lexicon.toml and every <id>.toml; raise FaqError on a malformed file."""
     if not folder.is_dir():
         raise FaqError(str(folder), "-", "no such folder")
     topics_path = folder / TOPICS_FILE
@@ -166,9 +231,12 @@ def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> K
     if not isinstance(raw_topics, list) or not raw_topics:
         raise FaqError(str(topics_path), "topic", "needs at least one [[topic]] table")
     topics = tuple(_topic(t, str(topics_path), f"topic[{i}]") for i, t in enumerate(raw_topics))
+    lexicon_path = folder / LEXICON_FILE
+    lexicon = _lexicon(_read(lexicon_path), str(lexicon_path))
     paths = [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith("_")]
     entries = tuple(_entry(_read(path), str(path)) for path in paths)
-    return KnowledgeBase(folder, topics, entries, tuple(p.name for p in paths), threshold)
+    files = tuple(p.name for p in paths)
+    return KnowledgeBase(folder, topics, entries, lexicon, files, threshold)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -205,6 +273,46 @@ def _entry(raw: dict[str, Any], file: str) -> FaqEntry:
         valid_from=_date(table.get("valid_from"), file, "valid_from"),
         valid_until=_date(table.get("valid_until"), file, "valid_until"),
     )
+
+
+def _lexicon(raw: dict[str, Any], file: str) -> Lexicon:
+    table = _table(raw, file, "-", frozenset({"zh", "en"}))
+    zh = _section(table.get("zh"), file, "zh", frozenset({"stop_words", "synonyms"}))
+    en = _section(table.get("en"), file, "en", frozenset({"stop_words", "synonyms", "phrases"}))
+    return Lexicon(
+        zh_stop_words=_words(zh.get("stop_words"), file, "zh.stop_words"),
+        zh_synonyms=_word_table(zh.get("synonyms"), file, "zh.synonyms"),
+        en_stop_words=_words(en.get("stop_words"), file, "en.stop_words"),
+        en_synonyms=_word_table(en.get("synonyms"), file, "en.synonyms"),
+        en_phrases=_word_table(en.get("phrases"), file, "en.phrases"),
+    )
+
+
+def _section(raw: object, file: str, key: str, allowed: frozenset[str]) -> dict[str, Any]:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    return _table(raw, file, key, allowed)
+
+
+def _words(raw: object, file: str, key: str) -> tuple[str, ...]:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    if not isinstance(raw, list):
+        raise FaqError(file, key, "must be an array of strings")
+    return tuple(_string(v, file, f"{key}[{i}]") for i, v in enumerate(raw))
+
+
+def _word_table(raw: object, file: str, key: str) -> dict[str, str]:
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    if not isinstance(raw, dict):
+        raise FaqError(file, key, 'must be a table of "word" = "meaning"')
+    table: dict[str, str] = {}
+    for word, meaning in raw.items():
+        if not word.strip():
+            raise FaqError(file, f'{key}.""', "an empty word")
+        table[word] = _string(meaning, file, f"{key}.{word}")
+    return table
 
 
 def _link(raw: object, file: str, key: str) -> FaqLink:
@@ -247,18 +355,18 @@ def _languages(raw: object, file: str, key: str) -> dict[str, Any]:
     if raw is None:
         raise FaqError(file, key, "missing")
     if not isinstance(raw, dict):
-        raise FaqError(file, key, f"must be a table of languages ({', '.join(LANGUAGES)})")
+        raise FaqError(file, key, f"must be a table of languages ({_LANGUAGES})")
     for lang in raw:
-        if lang not in LANGUAGES:
-            raise FaqError(file, f"{key}.{lang}", f"unknown language (use {', '.join(LANGUAGES)})")
+        if lang not in _LANGUAGE_CODES:
+            raise FaqError(file, f"{key}.{lang}", f"unknown language (use {_LANGUAGES})")
     return raw
 
 
 def _texts(raw: object, file: str, key: str) -> dict[str, str]:
     table = _languages(raw, file, key)
     texts = {lang: _string(v, file, f"{key}.{lang}") for lang, v in table.items()}
-    if ZH_HANT not in texts and ZH_HANS in texts:
-        texts[ZH_HANT] = to_traditional(texts[ZH_HANS])
+    if Language.ZH_HANT.value not in texts and Language.ZH_HANS.value in texts:
+        texts[Language.ZH_HANT.value] = to_traditional(texts[Language.ZH_HANS.value])
     return texts
 
 
@@ -269,8 +377,10 @@ def _text_lists(raw: object, file: str, key: str) -> dict[str, tuple[str, ...]]:
         if not isinstance(values, list):
             raise FaqError(file, f"{key}.{lang}", "must be an array of strings")
         lists[lang] = tuple(_string(v, file, f"{key}.{lang}[{i}]") for i, v in enumerate(values))
-    if ZH_HANT not in lists and ZH_HANS in lists:
-        lists[ZH_HANT] = tuple(to_traditional(v) for v in lists[ZH_HANS])
+    if Language.ZH_HANT.value not in lists and Language.ZH_HANS.value in lists:
+        lists[Language.ZH_HANT.value] = tuple(
+            to_traditional(v) for v in lists[Language.ZH_HANS.value]
+        )
     return lists
 
 
@@ -315,7 +425,7 @@ class FaqService:
         """Today in the deployment's timezone (validity dates are local dates)."""
         return self._clock.now().astimezone(self._zone).date()
 
-    async def answer(self, text: str, lang: str) -> Answer:
+    async def answer(self, text: str, lang: Language) -> Answer:
         """Search the question; keep it (for "ask a counsel" and for admins)."""
         question = text.strip()[:1000]
         hits = self.kb.search(question, lang, self.today(), limit=3)
@@ -323,7 +433,7 @@ class FaqService:
         best = entries[0] if entries else None
         score = hits[0].score if hits else None
         query_id = await self._queries.record(
-            self._clock.now(), lang, question, best.id if best else None, score
+            self._clock.now(), lang.value, question, best.id if best else None, score
         )
         return Answer(query_id, best, entries[1:])
 

@@ -13,9 +13,9 @@ from typing import Any
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.domain.faq import FaqEntry
-from bot.domain.models import Language
-from bot.telegram import commands
+from bot.domain.faq import FaqEntry, localized
+from bot.services.faq import answer_context
+from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
@@ -30,14 +30,8 @@ from bot.telegram.common import (
 from bot.telegram.context import BotContext
 from bot.telegram.fallbacks import other_input
 
-PREFIX = "faq"
+PREFIX = callbacks.FAQ
 PAGE = 6  # questions per page: buttons stay readable on a phone
-
-
-def _text(texts: dict[str, str], lang: Language) -> str:
-    return (
-        texts.get(lang.value) or texts.get(Language.ZH_HANS.value) or next(iter(texts.values()), "")
-    )
 
 
 async def browse(update: Update, context: BotContext) -> None:
@@ -45,7 +39,8 @@ async def browse(update: Update, context: BotContext) -> None:
     lang = await language(update, context)
     kb = context.services.faq.kb
     rows = [
-        [button(context, update, _text(t.name, lang), PREFIX, "t", t.id, "0")] for t in kb.topics
+        [button(context, update, localized(t.name, lang), PREFIX, "t", t.id, "0")]
+        for t in kb.topics
     ]
     await reply(update, context, "faq/topics", keyboard(rows))
 
@@ -91,7 +86,8 @@ async def _topic(update: Update, context: BotContext, topic_id: str, page_arg: s
     page = int(page_arg)
     shown = entries[page * PAGE : (page + 1) * PAGE]
     rows: list[list[InlineKeyboardButton]] = [
-        [button(context, update, _text(e.question, lang)[:60], PREFIX, "e", e.id)] for e in shown
+        [button(context, update, localized(e.question, lang)[:60], PREFIX, "e", e.id)]
+        for e in shown
     ]
     labels = context.services.renderer
     nav = []
@@ -116,7 +112,7 @@ async def _topic(update: Update, context: BotContext, topic_id: str, page_arg: s
     if nav:
         rows.append(nav)
     rows.append([button(context, update, labels.label(lang, "faq_topics"), PREFIX, "home")])
-    await reply(update, context, "faq/topic", keyboard(rows), topic=_text(topic.name, lang))
+    await reply(update, context, "faq/topic", keyboard(rows), topic=localized(topic.name, lang))
 
 
 async def show_entry(
@@ -130,18 +126,14 @@ async def show_entry(
     lang = await language(update, context)
     labels = context.services.renderer
     rows: list[list[InlineKeyboardButton]] = [
-        [InlineKeyboardButton(_text(link.label, lang), url=link.url)]
+        [InlineKeyboardButton(localized(link.label, lang), url=link.url)]
         for link in entry.links
         if link.url
     ]
     for other in alternatives:
-        rows.append(
-            [
-                button(
-                    context, update, "❓ " + _text(other.question, lang)[:55], PREFIX, "e", other.id
-                )
-            ]
-        )
+        question = localized(other.question, lang)[:55]
+        label = labels.label(lang, "faq_alternative", question)
+        rows.append([button(context, update, label, PREFIX, "e", other.id)])
     if query_id is not None:
         rows.append(
             [
@@ -158,20 +150,6 @@ async def show_entry(
     await reply(update, context, "faq/answer", keyboard(rows), **answer_context(entry, lang))
 
 
-def answer_context(entry: FaqEntry, lang: Language) -> dict[str, Any]:
-    """What the answer template shows of an entry, in a language (also used by faq check)."""
-    return {
-        "question": _text(entry.question, lang),
-        "answer": _text(entry.answer, lang),
-        "references": [_text(r, lang) for r in entry.references],
-        "phones": [
-            {"label": _text(link.label, lang), "phone": link.phone}
-            for link in entry.links
-            if link.phone
-        ],
-    }
-
-
 async def answer_text(update: Update, context: BotContext) -> None:
     """Free text nobody else took: the FAQ's best answer, or a straight path to a counsel."""
     message = update.message
@@ -179,7 +157,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
         await _not_understood(update, context)
         return
     lang = await language(update, context)
-    found = await context.services.faq.answer(message.text, lang.value)
+    found = await context.services.faq.answer(message.text, lang)
     if found.best is not None:
         await show_entry(update, context, found.best, found.query_id, found.alternatives)
         return
@@ -220,7 +198,7 @@ async def prefilled_question(update: Update, context: BotContext) -> str | None:
         entry = faq.shown(callback.arg(2))
         if entry is not None:
             lang = await language(update, context)
-            return _text(entry.question, lang)
+            return localized(entry.question, lang)
     return None
 
 

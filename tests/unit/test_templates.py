@@ -233,5 +233,11 @@ def test_button_labels_are_plain_text() -> None:
     assert "&" not in RENDERER.label(Language.EN, "language_en")
 
 
+def test_faq_alternative_label_shows_the_question_as_written() -> None:
+    question = 'Rent & wages: "<b>" or not?'
+    for lang in Language:
+        assert RENDERER.label(lang, "faq_alternative", question) == "❓ " + question
+
+
 def test_templates_dir_is_the_repository_folder() -> None:
     assert RENDERER.templates_dir == Path(__file__).resolve().parents[2] / "templates"
