@@ -29,7 +29,7 @@ from bot.app import (
 from bot.settings import Settings, load_settings
 from bot.storage.database import Database
 from bot.storage.store import Store
-from tests.fake_telegram import FakeBotAPI, FakeUser, mock_transport
+from fake_telegram import FakeBotAPI, FakeUser, mock_transport
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api-xyz"
 ADMIN_ID = 9000

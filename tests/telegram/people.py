@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tests.fake_telegram import FakeBotAPI, FakeUser, Message
+from fake_telegram import FakeBotAPI, FakeUser, Message
 from tests.telegram.steps import BUTTONS, Answers, register
 
 

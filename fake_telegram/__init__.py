@@ -4,7 +4,7 @@
 - :class:`FakeUser` (``users``): a user writing to the bot, pressing buttons.
 - :func:`mock_transport` (``transport``): in-process httpx transport for PTB.
 - :func:`start_server` (``server``): aiohttp loopback server with ``/_fake/`` control routes.
-- ``python -m tests.fake_telegram [--interactive]``: standalone server / console.
+- ``python -m fake_telegram [--interactive]``: standalone server / console.
 """
 
 from .core import GENERIC_TRUE_METHODS, FakeBotAPI, supported_methods
