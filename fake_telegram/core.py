@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
-import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
+from .faults import Faults, fault_error
 from .models import (
     ApiError,
     CallbackAnswer,
@@ -109,35 +108,11 @@ def supported_methods() -> list[str]:
 
 
 @dataclass
-class _FaultRule:
-    method: str | None
-    status: int
-    remaining: int
-
-    def matches(self, method: str) -> bool:
-        if self.method is None:
-            return method != "getUpdates"
-        return self.method.lower() == method.lower()
-
-
-@dataclass
 class _Webhook:
     url: str = ""
     secret_token: str | None = None
     max_connections: int = 40
     allowed_updates: list[str] = field(default_factory=list)
-
-
-def _fault_error(status: int) -> ApiError:
-    if status == 429:
-        return ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
-    prefixes = {400: "Bad Request: ", 403: "Forbidden: ", 409: "Conflict: "}
-    if status in prefixes:
-        return ApiError(status, prefixes[status] + "injected fault")
-    try:
-        return ApiError(status, HTTPStatus(status).phrase)
-    except ValueError:
-        return ApiError(status, f"Error {status}")
 
 
 def _is_inline(markup: dict[str, Any] | None) -> bool:
@@ -200,11 +175,7 @@ class FakeBotAPI:
         self._commands: dict[str, list[dict[str, str]]] = {}
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._pending_queries: dict[str, PendingQuery] = {}
-        self._fault_rules: list[_FaultRule] = []
-        self._server_error_rate = 0.0
-        self._lose_response_rate = 0.0
-        self._fault_methods: set[str] | None = None
-        self._rng = random.Random(0)
+        self._faults = Faults()
         self._poll_owner = 0
         self._poll_interrupts = 0
 
@@ -226,7 +197,7 @@ class FakeBotAPI:
 
     def fail_next(self, method: str | None = None, status: int = 500, count: int = 1) -> None:
         """Make the next ``count`` calls of ``method`` (any but getUpdates if None) fail."""
-        self._fault_rules.append(_FaultRule(method, status, count))
+        self._faults.fail_next(method, status, count)
 
     def set_fault_rate(
         self,
@@ -239,32 +210,7 @@ class FakeBotAPI:
 
         ``methods`` limits them to the given method names (default: all but getUpdates).
         """
-        self._server_error_rate = server_error
-        self._lose_response_rate = lose_response
-        self._rng = random.Random(seed)
-        self._fault_methods = {m.lower() for m in methods} if methods is not None else None
-
-    def _fault_applies(self, method: str) -> bool:
-        if self._fault_methods is not None:
-            return method.lower() in self._fault_methods
-        return method != "getUpdates"
-
-    def _inject_fault(self, method: str) -> None:
-        for rule in self._fault_rules:
-            if rule.matches(method):
-                rule.remaining -= 1
-                if rule.remaining <= 0:
-                    self._fault_rules.remove(rule)
-                raise _fault_error(rule.status)
-        if not self._server_error_rate or not self._fault_applies(method):
-            return
-        if self._rng.random() < self._server_error_rate:
-            raise _fault_error(self._rng.choice((500, 502)))
-
-    def _response_lost(self, method: str) -> bool:
-        if not self._lose_response_rate or not self._fault_applies(method):
-            return False
-        return self._rng.random() < self._lose_response_rate
+        self._faults.set_rate(server_error, lose_response, seed, methods)
 
     # == request entry points =====================================================================
     async def handle(
@@ -284,14 +230,14 @@ class FakeBotAPI:
         if self.delay:
             await asyncio.sleep(self.delay)
         try:
-            self._inject_fault(name)
+            self._faults.inject(name)
             result = handler(self, Params(params, files))
             if inspect.isawaitable(result):
                 result = await result
         except ApiError as err:
             return err.status, err.payload()
-        if self._response_lost(name):
-            return 502, _fault_error(502).payload()
+        if self._faults.response_lost(name):
+            return 502, fault_error(502).payload()
         return 200, {"ok": True, "result": result}
 
     async def call(self, method: str, **params: Any) -> Any:
