@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import serialize
 from .faults import Faults, fault_error
 from .models import (
     ApiError,
@@ -113,10 +114,6 @@ class _Webhook:
     secret_token: str | None = None
     max_connections: int = 40
     allowed_updates: list[str] = field(default_factory=list)
-
-
-def _is_inline(markup: dict[str, Any] | None) -> bool:
-    return bool(markup) and "inline_keyboard" in (markup or {})
 
 
 class FakeBotAPI:
@@ -407,59 +404,15 @@ class FakeBotAPI:
     # == JSON views ===============================================================================
     def bot_json(self) -> dict[str, Any]:
         """Bot API ``User`` object of the bot."""
-        return {
-            "id": self.bot_id,
-            "is_bot": True,
-            "first_name": self.bot_first_name,
-            "username": self.bot_username,
-        }
+        return serialize.bot_json(self)
 
     def user_json(self, user_id: int) -> dict[str, Any]:
         """Bot API ``User`` object of a (fake) user."""
-        user = self.users.get(user_id)
-        if user is None:
-            return {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
-        return user.to_json()
+        return serialize.user_json(self, user_id)
 
     def message_json(self, message: Message, with_reply: bool = True) -> dict[str, Any]:
         """Bot API ``Message`` object (current state)."""
-        data: dict[str, Any] = {
-            "message_id": message.message_id,
-            "from": self.bot_json() if message.from_bot else self.user_json(message.sender_id),
-            "chat": self.chats[message.chat_id].to_json(),
-            "date": message.date,
-        }
-        if message.edit_date is not None:
-            data["edit_date"] = message.edit_date
-        if message.kind == "text":
-            data["text"] = message.plain
-            if message.entities:
-                data["entities"] = message.entities
-        else:
-            data[message.kind] = message.media
-            if message.caption is not None:
-                data["caption"] = message.plain
-                if message.entities:
-                    data["caption_entities"] = message.entities
-        self._add_links(message, data, with_reply)
-        if _is_inline(message.reply_markup):
-            data["reply_markup"] = message.reply_markup
-        return data
-
-    def _add_links(self, message: Message, data: dict[str, Any], with_reply: bool) -> None:
-        if with_reply and message.reply_to_message_id is not None:
-            target = self.message(message.chat_id, message.reply_to_message_id)
-            if target is not None and not target.deleted:
-                data["reply_to_message"] = self.message_json(target, with_reply=False)
-        if message.forwarded_from is not None:
-            origin = self.message(*message.forwarded_from)
-            if origin is not None:
-                sender = self.bot_json() if origin.from_bot else self.user_json(origin.sender_id)
-                data["forward_origin"] = {
-                    "type": "user",
-                    "sender_user": sender,
-                    "date": origin.date,
-                }
+        return serialize.message_json(self, message, with_reply)
 
     # == update delivery (used by FakeUser) =======================================================
     async def deliver(self, update: dict[str, Any]) -> None:
@@ -498,14 +451,7 @@ class FakeBotAPI:
         self._pending_queries[query_id] = PendingQuery(
             query_id, user.id, message.chat_id, message.message_id, data, self.clock()
         )
-        query: dict[str, Any] = {
-            "id": query_id,
-            "from": user.to_json(),
-            "message": self.message_json(message),
-            "chat_instance": str(abs(hash((self.bot_id, message.chat_id)))),
-        }
-        if data is not None:
-            query["data"] = data
+        query = serialize.callback_query_json(self, query_id, user, message, data)
         await self.deliver({"update_id": self.next_update_id(), "callback_query": query})
         return query_id
 
@@ -673,7 +619,7 @@ class FakeBotAPI:
 
     def _edit_markup(self, p: Params) -> dict[str, Any] | None:
         markup = validate_reply_markup(p.get_json("reply_markup"))
-        if markup is not None and not _is_inline(markup):
+        if markup is not None and not serialize.is_inline(markup):
             raise bad_request("only inline keyboards can be used in edited messages")
         return markup
 
@@ -684,7 +630,7 @@ class FakeBotAPI:
         markup: dict[str, Any] | None,
     ) -> None:
         """Update a bot message in place (``rendered`` None: markup-only edit)."""
-        current_inline = message.reply_markup if _is_inline(message.reply_markup) else None
+        current_inline = message.reply_markup if serialize.is_inline(message.reply_markup) else None
         same_text = rendered is None or (
             rendered.plain == message.plain and rendered.entities == message.entities
         )
