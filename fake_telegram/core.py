@@ -18,6 +18,7 @@ from typing import Any
 
 from . import serialize
 from .faults import Faults, fault_error
+from .files import FileStore
 from .models import (
     ApiError,
     CallbackAnswer,
@@ -82,13 +83,6 @@ _NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
-_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF", b"BM")
-_FILE_PREFIX = {
-    "photo": "AgACAgUAAxkBAAI",
-    "document": "BQACAgUAAxkBAAI",
-    "sticker": "CAACAgIAAxkBAAI",
-}
-_FILE_FOLDER = {"photo": "photos", "document": "documents", "sticker": "stickers"}
 
 _HANDLERS: dict[str, tuple[str, Handler]] = {}
 
@@ -160,15 +154,14 @@ class FakeBotAPI:
         self.chats: dict[int, FakeChat] = {}
         self.users: dict[int, FakeUser] = {}
         self.blocked: set[int] = set()
-        self.files: dict[str, StoredFile] = {}
+        self._file_store = FileStore()
+        self.files = self._file_store.by_id  # the same dict, public as before
         self.webhook = _Webhook()
         self._messages: dict[int, list[Message]] = {}
         self._index: dict[tuple[int, int], Message] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
-        self._file_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
-        self._photo_sizes: dict[str, list[dict[str, Any]]] = {}
         self._commands: dict[str, list[dict[str, str]]] = {}
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._pending_queries: dict[str, PendingQuery] = {}
@@ -262,10 +255,10 @@ class FakeBotAPI:
     def file_for_download(self, token: str, file_path: str) -> StoredFile:
         """The file behind ``<base_file_url><token>/<file_path>``; ApiError if none."""
         self._check_token(token)
-        for stored in self.files.values():
-            if stored.file_path == file_path:
-                return stored
-        raise ApiError(404, "Not Found")
+        stored = self._file_store.by_path(file_path)
+        if stored is None:
+            raise ApiError(404, "Not Found")
+        return stored
 
     # == chats, users and messages ================================================================
     def user(
@@ -465,31 +458,11 @@ class FakeBotAPI:
         ext: str = "bin",
     ) -> StoredFile:
         """Store bytes as a downloadable file of ``kind`` ('photo', 'document', ...)."""
-        number = next(self._file_ids)
-        folder = _FILE_FOLDER.get(kind, kind + "s")
-        stored = StoredFile(
-            file_id=f"{_FILE_PREFIX.get(kind, 'BQACAgUAAxkBAAI')}{number:06d}{kind[:3]}",
-            file_unique_id=f"AQAD{number:06d}",
-            file_path=f"{folder}/file_{number}.{ext}",
-            data=data,
-            file_name=file_name,
-            mime_type=mime_type,
-            kind=kind,
-        )
-        self.files[stored.file_id] = stored
-        return stored
+        return self._file_store.store(kind, data, file_name=file_name, mime_type=mime_type, ext=ext)
 
     def photo_sizes(self, full: StoredFile) -> list[dict[str, Any]]:
         """PhotoSize list (thumbnail + full size) for a stored photo."""
-        if full.file_id in self._photo_sizes:
-            return self._photo_sizes[full.file_id]
-        thumb = self.store_file("photo", b"\xff\xd8\xff\xe0thumb" + full.data[:16], ext="jpg")
-        sizes = [
-            {**_size_json(thumb), "width": 90, "height": 68},
-            {**_size_json(full), "width": 1280, "height": 960},
-        ]
-        self._photo_sizes[full.file_id] = self._photo_sizes[thumb.file_id] = sizes
-        return sizes
+        return self._file_store.photo_sizes(full)
 
     # == long polling =============================================================================
     def interrupt_polls(self) -> None:
@@ -552,56 +525,6 @@ class FakeBotAPI:
 
     def _bot_message(self, chat: FakeChat, kind: str, **fields: Any) -> Message:
         return self._new_message(chat, from_bot=True, sender_id=self.bot_id, kind=kind, **fields)
-
-    def _input_file(self, p: Params, kind: str) -> StoredFile:
-        """Resolve the ``kind`` field: an upload, attach://name, a file_id or an URL."""
-        value = p.get(kind)
-        upload = p.files.get(kind)
-        if upload is None and isinstance(value, str) and value.startswith("attach://"):
-            upload = p.files.get(value.removeprefix("attach://"))
-            if upload is None:
-                raise bad_request(f"file {value!r} not found in the request")
-        if upload is not None:
-            return self._store_upload(upload, kind)
-        if isinstance(value, str) and value:
-            if value in self.files:
-                stored = self.files[value]
-                if stored.kind != kind:
-                    raise bad_request(
-                        f"can't use file of type {stored.kind.title()} as {kind.title()}"
-                    )
-                return stored
-            if value.startswith(("http://", "https://")):
-                name = value.rsplit("/", 1)[-1] or "file"
-                return self.store_file(kind, _synthetic_bytes(kind, name), file_name=name)
-            raise bad_request("wrong file identifier/HTTP URL specified")
-        raise bad_request(f"there is no {kind} in the request")
-
-    def _store_upload(self, upload: UploadedFile, kind: str) -> StoredFile:
-        if not upload.content:
-            raise bad_request("file must be non-empty")
-        if kind == "photo":
-            if not upload.content.startswith(_IMAGE_MAGIC):
-                raise bad_request("IMAGE_PROCESS_FAILED")
-            return self.store_file("photo", upload.content, mime_type="image/jpeg", ext="jpg")
-        if len(upload.content) > 50 * 1024 * 1024:
-            raise ApiError(413, "Request Entity Too Large")
-        name = upload.filename or "file"
-        ext = name.rsplit(".", 1)[-1] if "." in name else "bin"
-        ext = ext if ext.isascii() and ext.isalnum() else "bin"
-        return self.store_file(
-            kind, upload.content, file_name=name, mime_type=upload.content_type, ext=ext
-        )
-
-    def _media_json(self, stored: StoredFile) -> Any:
-        if stored.kind == "photo":
-            return self.photo_sizes(stored)
-        data = _size_json(stored)
-        if stored.file_name:
-            data["file_name"] = stored.file_name
-        if stored.mime_type:
-            data["mime_type"] = stored.mime_type
-        return data
 
     def _editable(self, p: Params) -> tuple[FakeChat, Message]:
         if "inline_message_id" in p:
@@ -753,7 +676,7 @@ class FakeBotAPI:
         caption = self._caption(p)
         markup = validate_reply_markup(p.get_json("reply_markup"))
         reply_to = self._reply_target(chat, p)
-        stored = self._input_file(p, kind)
+        stored = self._file_store.from_request(p, kind)
         self._flood_check(chat)
         message = self._bot_message(
             chat,
@@ -763,7 +686,7 @@ class FakeBotAPI:
             parse_mode=caption.parse_mode if caption else None,
             entities=caption.entities if caption else [],
             file_id=stored.file_id,
-            media=self._media_json(stored),
+            media=self._file_store.media_json(stored),
             reply_markup=markup,
             reply_to_message_id=reply_to,
         )
@@ -971,20 +894,3 @@ class FakeBotAPI:
     def _log_out(self, p: Params) -> bool:
         self.interrupt_polls()
         return True
-
-
-def _size_json(stored: StoredFile) -> dict[str, Any]:
-    return {
-        "file_id": stored.file_id,
-        "file_unique_id": stored.file_unique_id,
-        "file_size": stored.file_size,
-    }
-
-
-def _synthetic_bytes(kind: str, label: str) -> bytes:
-    """Recognisable placeholder content for files that never had real bytes."""
-    if kind in ("photo", "sticker"):
-        return b"\xff\xd8\xff\xe0" + f"FAKE-{kind.upper()}:{label}".encode() + b"\xff\xd9"
-    if label.lower().endswith(".pdf"):
-        return f"%PDF-1.4\n% fake document {label}\n%%EOF\n".encode()
-    return f"fake {kind} {label}\n".encode()
