@@ -11,7 +11,7 @@ from .html import utf16_len
 from .models import FakeChat, Message
 
 if TYPE_CHECKING:
-    from .core import FakeBotAPI
+    from .state import FakeState
 
 __all__ = ["TINY_PNG", "FakeUser", "command_entities"]
 
@@ -48,7 +48,7 @@ class FakeUser:
 
     def __init__(
         self,
-        api: FakeBotAPI,
+        api: FakeState,
         user_id: int,
         first_name: str,
         last_name: str | None = None,
