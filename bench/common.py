@@ -54,7 +54,7 @@ def process(
 def fake_api() -> Iterator[str]:
     """Start the fake Bot API as its own process; yield its base address."""
     port = free_port()
-    with process([sys.executable, "-m", "tests.fake_telegram", "--port", str(port)]):
+    with process([sys.executable, "-m", "fake_telegram", "--port", str(port)]):
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
         while True:

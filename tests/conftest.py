@@ -31,7 +31,7 @@ from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
 from bot.storage.enterprises import EnterpriseRepository
 from bot.storage.outbox import OutboxStore
-from tests.fake_telegram import FakeBotAPI, FakeUser, mock_transport
+from fake_telegram import FakeBotAPI, FakeUser, mock_transport
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api-xyz"
 ADMIN_ID = 9000

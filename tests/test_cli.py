@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from bot.storage.database import migrations
+from fake_telegram import FakeBotAPI, server_port, start_server
 from tests.codes import code_number
 from tests.conftest import CONFIG_DIR, REPO, TOKEN
-from tests.fake_telegram import FakeBotAPI, server_port, start_server
 from tests.telegram.steps import BUTTONS
 
 

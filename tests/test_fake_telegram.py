@@ -43,7 +43,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.fake_telegram import (
+from fake_telegram import (
     TINY_PNG,
     ApiError,
     FakeBotAPI,
@@ -55,9 +55,9 @@ from tests.fake_telegram import (
     start_server,
     supported_methods,
 )
-from tests.fake_telegram.__main__ import parse_args
-from tests.fake_telegram.console import Console
-from tests.fake_telegram.ptb import connect_application, fake_bot
+from fake_telegram.__main__ import parse_args
+from fake_telegram.console import Console
+from fake_telegram.ptb import connect_application, fake_bot
 
 TOKEN = "123456:TEST-TOKEN"
 USER_ID = 10001

@@ -5,32 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tests.fake_telegram import FakeBotAPI, FakeUser, Message
+from fake_telegram import FakeBotAPI, FakeUser, Message
 from tests.telegram.steps import BUTTONS, Answers, register
 
 
 async def wait(api: FakeBotAPI, user: FakeUser, contains: str, within: float = 5.0) -> Message:
     """The next bot message to the user containing the text (the outbox sends asynchronously)."""
     found = [m for m in user.inbox if contains in m.plain]
-    if found and found[-1].message_id > _seen.get(user.id, 0):
-        _seen[user.id] = found[-1].message_id
+    if found and found[-1].message_id > user.seen_message_id:
+        user.seen_message_id = found[-1].message_id
         return found[-1]
     message = await api.wait_for_message(
         user.id,
         lambda m: contains in m.plain,
         timeout=within,
-        after_message_id=_seen.get(user.id, 0),
+        after_message_id=user.seen_message_id,
     )
-    _seen[user.id] = message.message_id
+    user.seen_message_id = message.message_id
     return message
-
-
-_seen: dict[int, int] = {}
-
-
-def reset_seen() -> None:
-    """Forget what wait() returned (each test starts fresh)."""
-    _seen.clear()
 
 
 async def onboard(
@@ -90,4 +82,4 @@ async def registered_owner(api: FakeBotAPI, user_id: int, code: str, name: str =
     return owner
 
 
-__all__ = ["BUTTONS", "onboard", "open_case", "registered_owner", "reset_seen", "wait"]
+__all__ = ["BUTTONS", "onboard", "open_case", "registered_owner", "wait"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.fake_telegram import FakeUser, Message
+from fake_telegram import FakeUser, Message
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import TOKEN, BotRunner
-from tests.fake_telegram import FakeBotAPI, FakeUser
 from tests.telegram.steps import BUTTONS, last_text, register
 
 OWNER_COMMANDS = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 
+from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
 from tests.conftest import BotRunner, FakeClock
-from tests.fake_telegram import FakeBotAPI, FakeUser
 from tests.telegram.people import onboard, open_case, registered_owner, wait
 from tests.telegram.steps import last_text, register
 

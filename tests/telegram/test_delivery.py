@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
 from tests.conftest import ADMIN_ID, BotRunner, FakeClock, make_settings
-from tests.fake_telegram import FakeBotAPI, FakeUser
 from tests.telegram.people import onboard, open_case, registered_owner, wait
 from tests.telegram.steps import last_text
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import BotRunner
-from tests.fake_telegram import FakeBotAPI, FakeUser
 from tests.telegram.people import wait
 from tests.telegram.steps import last_text, register
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
 from tests.conftest import BotRunner, FakeClock, make_settings
-from tests.fake_telegram import FakeBotAPI, FakeUser
 from tests.telegram.steps import BUTTONS, Answers, fill_until_summary, last_text, register
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
+FAKE = BOT.parent / "fake_telegram"
 FRAMEWORKS = {"telegram", "aiosqlite", "jinja2", "apscheduler", "httpx", "sqlite3"}
 
 
@@ -76,3 +77,15 @@ def test_handlers_hold_no_sql() -> None:
         text = path.read_text(encoding="utf-8")
         for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
             assert keyword not in text, f"{path.name} contains SQL ({keyword.strip()})"
+
+
+def test_the_bot_does_not_depend_on_its_test_double() -> None:
+    offenders = [p for p in BOT.rglob("*.py") if "fake_telegram" in top(imports(p))]
+    assert offenders == []
+
+
+def test_the_fake_bot_api_imports_nothing_of_the_bot() -> None:
+    fake = sorted(FAKE.rglob("*.py"))
+    assert fake, FAKE
+    offenders = [p for p in fake if "bot" in top(imports(p))]
+    assert offenders == []

@@ -13,7 +13,7 @@ from bot.domain.models import Enterprise, EnterpriseSource, Language
 from bot.domain.phone import PhoneRule
 from bot.domain.registration import TextRule
 from bot.rendering import Renderer
-from tests.fake_telegram import parse_html
+from fake_telegram import parse_html
 
 RENDERER = Renderer()
 ENTERPRISE = Enterprise(

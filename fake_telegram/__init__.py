@@ -1,10 +1,12 @@
 """A fake Telegram Bot API for tests, benchmarks and manual runs.
 
-- :class:`FakeBotAPI` (``core``): state, Bot API methods, Telegram's rules, test helpers.
+- :class:`FakeBotAPI` (``core``): the request pipeline over the shared state (``state``);
+  the Bot API methods (``methods/``, registered in ``registry``) enforce Telegram's rules;
+  ``faults``, ``files`` and ``serialize`` hold fault injection, stored files and JSON.
 - :class:`FakeUser` (``users``): a user writing to the bot, pressing buttons.
 - :func:`mock_transport` (``transport``): in-process httpx transport for PTB.
 - :func:`start_server` (``server``): aiohttp loopback server with ``/_fake/`` control routes.
-- ``python -m tests.fake_telegram [--interactive]``: standalone server / console.
+- ``python -m fake_telegram [--interactive]``: standalone server / console.
 """
 
 from .core import GENERIC_TRUE_METHODS, FakeBotAPI, supported_methods

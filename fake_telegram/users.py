@@ -11,7 +11,7 @@ from .html import utf16_len
 from .models import FakeChat, Message
 
 if TYPE_CHECKING:
-    from .core import FakeBotAPI
+    from .state import FakeState
 
 __all__ = ["TINY_PNG", "FakeUser", "command_entities"]
 
@@ -48,7 +48,7 @@ class FakeUser:
 
     def __init__(
         self,
-        api: FakeBotAPI,
+        api: FakeState,
         user_id: int,
         first_name: str,
         last_name: str | None = None,
@@ -61,6 +61,9 @@ class FakeUser:
         self.last_name = last_name
         self.username = username
         self.language_code = language_code
+        # The latest bot message a test step already handed out (0: none), so that waiting
+        # for "the next message saying X" never returns the same message twice.
+        self.seen_message_id = 0
 
     def __repr__(self) -> str:
         return f"FakeUser(id={self.id}, first_name={self.first_name!r})"

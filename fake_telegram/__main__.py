@@ -1,4 +1,4 @@
-"""``python -m tests.fake_telegram``: run the fake Bot API on a loopback port.
+"""``python -m fake_telegram``: run the fake Bot API on a loopback port.
 
 Point the bot at it with ``base_url=http://HOST:PORT/bot`` and
 ``base_file_url=http://HOST:PORT/file/bot``. ``--interactive`` opens a console where you
@@ -20,7 +20,7 @@ from .server import server_port, start_server
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_telegram", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fake_telegram", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=None, help="accepted token (default: any)")
