@@ -62,10 +62,17 @@ class CallbackCodec:
 
     def decode(self, user_id: int, data: str | None) -> Callback | None:
         """Return the verified callback, or None if malformed, forged or someone else's."""
-        if not data or len(data.encode()) > MAX_BYTES or "~" not in data:
+        if not data or "~" not in data:
+            return None
+        try:
+            raw = data.encode()
+        except UnicodeEncodeError:  # lone surrogates: not something we ever sent
+            return None
+        if len(raw) > MAX_BYTES:
             return None
         body, _, sig = data.rpartition("~")
-        if not hmac.compare_digest(sig, self._sign(user_id, body)):
+        # Bytes, not str: compare_digest refuses non-ASCII strings (a forged button's data).
+        if not hmac.compare_digest(sig.encode(), self._sign(user_id, body).encode()):
             return None
         prefix, *args = body.split(":")
         return Callback(prefix, tuple(args))

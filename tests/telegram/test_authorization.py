@@ -126,3 +126,19 @@ async def test_each_role_has_its_own_command_menu(
     await bot.restart()  # configured admins get theirs at start
     assert ALLOWED["admin"] <= menu(people["admin"])
     assert "ask" not in menu(people["admin"])
+
+
+async def test_forged_button_with_non_ascii_data_is_an_expired_button(
+    bot: BotRunner, api: FakeBotAPI, people: dict[str, FakeUser]
+) -> None:
+    owner = people["owner"]
+    await owner.send("/language")
+    assert owner.last is not None
+    for forged in ("lang:en~签名签名签名签名", "erase:yes~ÿÿÿÿÿÿÿÿ", "签名"):
+        await owner.press_data(owner.last, forged)
+        answer = api.callback_answers[-1].text or ""
+        assert "按钮已经失效" in answer, (forged, answer)
+    # A forged case button is refused like any other forged case button.
+    await owner.press_data(owner.last, "case:accept:1~ÿÿÿÿÿÿÿÿ")
+    assert "无权" in (api.callback_answers[-1].text or "")
+    assert not any("出了问题" in m.plain for m in owner.inbox)
