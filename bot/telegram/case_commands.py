@@ -62,12 +62,11 @@ async def _case_command(update: Update, context: BotContext, usage: str, *, note
     services = context.services
     try:
         case = await services.queries.find(actor, number)
-    except LookupError:
-        await problem(update, context, "not_found", number)
-        return
-    except NotAllowed:
-        _LOGGER.warning("User %s was refused case %s", user_id(update), number)
-        await problem(update, context, "not_allowed", number)
+    except (LookupError, NotAllowed) as exc:
+        # One answer for "no such case" and "not yours": case numbers cannot be probed.
+        if isinstance(exc, NotAllowed):
+            _LOGGER.warning("User %s was refused case %s", user_id(update), number)
+        await problem(update, context, "unknown_case", number)
         return
     if note:
         if await guard(update, context, services.relay.note(actor, case, text), case.number):

@@ -73,7 +73,14 @@ async def test_forged_and_foreign_case_buttons_are_refused(
     assert row[0] == "open"
     # /reply and /note to a case that is not theirs.
     await people["counsel"].send(f"/reply {number} 我来答复")
-    assert "无权查看或处理" in last_text(people["counsel"])
+    refused = last_text(people["counsel"])
+    assert "没有您可以处理的事项" in refused
+    # A number that does not exist gets the very same answer: numbers cannot be probed.
+    missing = "HN-" + str(int(number[3:]) + 500).zfill(6)
+    await people["counsel"].send(f"/reply {missing} 我来答复")
+    assert last_text(people["counsel"]) == refused.replace(number, missing)
+    await people["counsel"].send(f"/note {missing} 备注")
+    assert last_text(people["counsel"]) == refused.replace(number, missing)
     await other.send("/mycases")
     assert number not in last_text(other)
 

@@ -134,6 +134,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         {"problem": p}
         for p in (
             "not_found",
+            "unknown_case",
             "not_allowed",
             "closed",
             "usage_reply",
