@@ -24,6 +24,8 @@ class AssignProblem(enum.StrEnum):
     ENTERPRISE = "enterprise"  # a bad credit code, or no enterprise has it
     STAFF = "staff"  # no staff member by that id or name
     ROLE = "role"  # not a liaison
+    INACTIVE = "inactive"  # deactivated
+    SAME = "same"  # the same person as liaison and deputy
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ class StaffService:
         """/assign <credit code> <liaison> [deputy]: give an enterprise its liaison (and deputy).
 
         Returns what was done, or the first problem: usage, a bad code, an unknown staff
-        reference, someone who is not a liaison, or no enterprise with the code.
+        reference, someone who is not a liaison or is deactivated, the same person twice, or no
+        enterprise with the code.
         """
         if len(references) not in (2, 3):
             return Assigned(AssignProblem.USAGE)
@@ -140,6 +143,10 @@ class StaffService:
                 return Assigned(AssignProblem.STAFF, code=code, name=ref)
             if found.role is not Role.LIAISON:
                 return Assigned(AssignProblem.ROLE, code=code, name=found.display_name)
+            if not found.active:
+                return Assigned(AssignProblem.INACTIVE, code=code, name=found.display_name)
+            if any(p.id == found.id for p in people):
+                return Assigned(AssignProblem.SAME, code=code, name=found.display_name)
             people.append(found)
         liaison, deputy = people[0], people[1] if len(people) > 1 else None
         done = await self._store.assign(

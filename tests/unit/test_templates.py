@@ -187,7 +187,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         {"ok": True},
         *(
             {"ok": False, "problem": p, "name": "<x>"}
-            for p in ("enterprise", "staff", "role", "usage")
+            for p in ("enterprise", "staff", "role", "inactive", "same", "usage")
         ),
     ],
 }
