@@ -15,6 +15,8 @@ from bot.domain.registration import clean_name
 from bot.domain.routing import Candidate
 
 INVITE_ROLES = (Role.LIAISON, Role.COUNSEL, Role.ADMIN)
+# People per /staff page: one message, its buttons readable on a phone.
+ROSTER_PAGE = 10
 
 
 class AssignProblem(enum.StrEnum):
@@ -37,6 +39,17 @@ class Assigned:
     name: str = ""
     liaison: str = ""
     deputy: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RosterPage:
+    """One page of /staff: the people on it (with their loads) and where it is."""
+
+    people: list[Candidate]
+    page: int
+    pages: int
+    total: int
+    query: str = ""
 
 
 class InviteProblem(ValueError):
@@ -109,6 +122,17 @@ class StaffService:
     async def roster(self) -> list[Candidate]:
         """Everyone with their open-case load."""
         return await self._store.loads()
+
+    async def roster_page(self, page: int = 0, query: str = "") -> RosterPage:
+        """A page of ROSTER_PAGE people, by id; with a query, those whose name contains it."""
+        everyone = await self._store.loads()
+        wanted = query.strip().casefold()
+        if wanted:
+            everyone = [c for c in everyone if wanted in c.staff.display_name.casefold()]
+        pages = max(1, -(-len(everyone) // ROSTER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = everyone[page * ROSTER_PAGE : (page + 1) * ROSTER_PAGE]
+        return RosterPage(shown, page, pages, len(everyone), query.strip())
 
     async def set_available(self, staff: Staff, available: bool) -> None:
         """/away and /back."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.models import Role
@@ -14,6 +14,7 @@ from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
     answer_expired,
     answer_query,
+    chat_id,
     clear_buttons,
     guarded,
     language,
@@ -23,8 +24,6 @@ from bot.telegram.common import (
 from bot.telegram.context import BotContext
 
 _LOGGER = logging.getLogger(__name__)
-# Deactivate buttons under /staff (one message).
-ROSTER_BUTTONS = 20
 
 
 async def invite(update: Update, context: BotContext) -> None:
@@ -44,10 +43,19 @@ async def invite(update: Update, context: BotContext) -> None:
 
 
 async def roster(update: Update, context: BotContext) -> None:
-    """/staff: everyone with load and availability, and a button to deactivate each."""
+    """/staff [name]: everyone (or those whose name contains it), a page at a time, with load,
+    availability and a button to deactivate each."""
+    query = " ".join(context.args or [])
+    text, markup = await _roster_message(update, context, 0, query)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
+
+
+async def _roster_message(
+    update: Update, context: BotContext, page: int, query: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
     lang = await language(update, context)
     labels = context.services.renderer
-    people = await context.services.staff.roster()
+    shown = await context.services.staff.roster_page(page, query)
     entries = [
         {
             "id": c.staff.id,
@@ -60,11 +68,21 @@ async def roster(update: Update, context: BotContext) -> None:
             "active": c.staff.active,
             "available": c.staff.available,
         }
-        for c in people
+        for c in shown.people
     ]
-    active = [c.staff for c in people if c.staff.active][:ROSTER_BUTTONS]
-    markup = keyboards.deactivate(context, update, lang, active)
-    await reply(update, context, "staff/list", markup, staff=entries)
+    text = labels.render(
+        "staff/list",
+        lang,
+        staff=entries,
+        page=shown.page,
+        pages=shown.pages,
+        total=shown.total,
+        query=shown.query,
+    )
+    active = [c.staff for c in shown.people if c.staff.active]
+    # Pages of a search are not offered: a search narrows, its first page says how many.
+    pages = (shown.page, shown.pages) if not shown.query else (0, 1)
+    return text, keyboards.roster(context, update, lang, active, *pages)
 
 
 async def on_staff_button(update: Update, context: BotContext) -> None:
@@ -76,11 +94,16 @@ async def on_staff_button(update: Update, context: BotContext) -> None:
     if (
         callback is None
         or actor.role is not Role.ADMIN
-        or callback.arg(0) != "off"
+        or callback.arg(0) not in ("off", "page")
         or not callback.arg(1).isdigit()
     ):
         _LOGGER.warning("Refused staff button from user %s: %r", user_id(update), query.data)
         await answer_expired(update, context)
+        return
+    if callback.arg(0) == "page":
+        text, markup = await _roster_message(update, context, int(callback.arg(1)), "")
+        await answer_query(update)
+        await query.edit_message_text(text, reply_markup=markup)
         return
     staff = await context.services.staff.by_id(int(callback.arg(1)))
     if staff is None or not staff.active:

@@ -124,10 +124,15 @@ def specialties(
     return keyboard(rows)
 
 
-def deactivate(
-    context: BotContext, update: Update, lang: Language, people: Sequence[Staff]
+def roster(
+    context: BotContext,
+    update: Update,
+    lang: Language,
+    people: Sequence[Staff],
+    page: int,
+    pages: int,
 ) -> InlineKeyboardMarkup | None:
-    """A Deactivate button per active staff member."""
+    """A Deactivate button per active person on the page, then Previous / Next."""
     labels = context.services.renderer
     rows = [
         [
@@ -142,4 +147,15 @@ def deactivate(
         ]
         for s in people
     ]
+    turn = []
+    if page > 0:
+        turn.append(
+            button(context, update, labels.label(lang, "previous"), STAFF, "page", str(page - 1))
+        )
+    if page + 1 < pages:
+        turn.append(
+            button(context, update, labels.label(lang, "next"), STAFF, "page", str(page + 1))
+        )
+    if turn:
+        rows.append(turn)
     return keyboard(rows) if rows else None

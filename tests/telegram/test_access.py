@@ -3,6 +3,10 @@ contact of an enterprise must be approved, assignments refuse what cannot be."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.domain.models import Role
+from bot.storage.staff import StaffRepository
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import BotRunner
 from tests.telegram.people import onboard
@@ -36,3 +40,39 @@ async def test_assign_refuses_a_deactivated_liaison_and_the_same_person_twice(
     assert row[0] is None  # nothing was assigned
     await admin.send(f"/assign {code} {zhang}")
     assert "联络民警设为 张警官" in last_text(admin)
+
+
+async def test_every_staff_member_is_reachable_in_staff_pages_and_by_name(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser
+) -> None:
+    people = StaffRepository(bot.db, bot.clock)
+    for n in range(1, 26):
+        code = f"inv-test-{n}"
+        await people.create_invite(code, Role.LIAISON, admin.id, bot.clock.now() + timedelta(1))
+        await people.redeem_invite(
+            code,
+            8000 + n,
+            bot.clock.now(),
+            display_name=f"民警{n:02d}",
+            title="民警",
+            district="tianjiaan",
+            specialties=(),
+        )
+    await admin.send("/staff")
+    first = admin.last
+    assert first is not None
+    assert "第 1/3 页，共 25 人" in first.plain
+    assert "停用 民警10" in first.button_labels
+    assert "停用 民警11" not in first.button_labels
+    await admin.press("下一页 ▶️", first)
+    await admin.press("下一页 ▶️", first)  # the list is edited in place
+    assert "第 3/3 页" in first.plain
+    assert [b for b in first.button_labels if b.startswith("停用")] == [
+        f"停用 民警{n}" for n in range(21, 26)
+    ]
+    await admin.press("停用 民警25", first)
+    assert "已停用 民警25" in last_text(admin)
+    await admin.send("/staff 民警2")
+    found = last_text(admin)
+    assert "名字包含「民警2」：6 人\n#20 民警20" in found  # 民警20 … 民警25
+    assert "#25 民警25" in found

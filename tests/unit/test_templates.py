@@ -180,7 +180,13 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "intake/error_description": [{"rule": r} for r in ("too_short", "too_long", "too_many")],
-    "staff/list": [{}, {"staff": []}],
+    "staff/list": [
+        {"page": 0, "pages": 1, "total": 1, "query": ""},
+        {"staff": [], "page": 0, "pages": 1, "total": 0, "query": ""},
+        {"staff": [], "page": 0, "pages": 1, "total": 0, "query": "张"},
+        {"page": 1, "pages": 3, "total": 25, "query": ""},
+        {"page": 0, "pages": 1, "total": 12, "query": "张"},
+    ],
     "faq/answer": [{}, {"references": [], "phones": []}],
     "faq/thanks": [{"helpful": True}, {"helpful": False}],
     "staff/assigned": [
