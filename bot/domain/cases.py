@@ -86,7 +86,8 @@ class Action(enum.StrEnum):
     """What can happen to a case; each is a row (or rows) of TRANSITIONS."""
 
     ACCEPT = "accept"  # the assignee takes it (button, or their first reply)
-    TRANSFER = "transfer"  # to a person or back to routing; also on deactivation
+    TRANSFER = "transfer"  # to a person or back to routing
+    REASSIGN = "reassign"  # the assignee was deactivated: routed again, status kept if resolved
     RESOLVE = "resolve"
     RATE = "rate"  # the owner confirms the resolution
     REOPEN = "reopen"  # the owner: "not solved yet"
@@ -100,6 +101,9 @@ TRANSITIONS: Mapping[tuple[CaseStatus, Action], CaseStatus] = {
     (CaseStatus.OPEN, Action.ACCEPT): CaseStatus.ACCEPTED,
     (CaseStatus.OPEN, Action.TRANSFER): CaseStatus.OPEN,
     (CaseStatus.ACCEPTED, Action.TRANSFER): CaseStatus.OPEN,
+    (CaseStatus.OPEN, Action.REASSIGN): CaseStatus.OPEN,
+    (CaseStatus.ACCEPTED, Action.REASSIGN): CaseStatus.OPEN,
+    (CaseStatus.RESOLVED, Action.REASSIGN): CaseStatus.RESOLVED,
     (CaseStatus.OPEN, Action.RESOLVE): CaseStatus.RESOLVED,
     (CaseStatus.ACCEPTED, Action.RESOLVE): CaseStatus.RESOLVED,
     (CaseStatus.RESOLVED, Action.RATE): CaseStatus.CLOSED,
@@ -132,20 +136,21 @@ def after(case: Case, action: Action) -> CaseStatus:
 
 
 def may_view(actor: Actor, case: Case, *, handled: bool) -> bool:
-    """Owners see their enterprise's cases; staff those assigned to them now or before (handled)."""
+    """Owners see their enterprise's cases; active staff those assigned to them now or before
+    (handled); deactivated staff none."""
     if actor.role is Role.ADMIN:
         return True
     if actor.role is Role.OWNER:
         registration = actor.registration
         return registration is not None and registration.enterprise.id == case.enterprise_id
-    return actor.staff is not None and handled
+    return actor.staff is not None and actor.staff.active and handled
 
 
 def may_act(actor: Actor, case: Case) -> bool:
-    """Staff act only on cases assigned to them now; admins on all."""
+    """Active staff act only on cases assigned to them now; admins on all."""
     if actor.role is Role.ADMIN:
         return True
-    return actor.staff is not None and case.assignee_id == actor.staff.id
+    return actor.staff is not None and actor.staff.active and case.assignee_id == actor.staff.id
 
 
 def check(actor: Actor, case: Case, action: Action, *, handled: bool = False) -> CaseStatus:
@@ -206,6 +211,14 @@ class CaseChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Deactivation:
+    """A staff member deactivated: their record, and the invites they made and nobody used."""
+
+    staff_id: int
+    by: int  # Telegram id of the admin
+
+
+@dataclass(frozen=True, slots=True)
 class CaseCommit:
     """Everything one case action writes, in one transaction (PRODUCT §10)."""
 
@@ -214,5 +227,5 @@ class CaseCommit:
     events: Sequence[tuple[int, NewEvent]] = ()
     outgoing: Sequence[Outgoing] = ()
     cursors: Sequence[tuple[str, int]] = ()  # routing pools advanced: (pool, staff id)
-    deactivate_staff: int | None = None
+    deactivate: Deactivation | None = None  # also revokes their unused invites (audited)
     audit: Sequence[AuditEntry] = ()

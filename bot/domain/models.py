@@ -38,6 +38,12 @@ class Role(enum.StrEnum):
     LIAISON = "liaison"
     COUNSEL = "counsel"
     ADMIN = "admin"
+    # Never stored: what a liaison, counsel or invited admin becomes when deactivated (the
+    # staff record's state decides, not the role the account row still holds).
+    DEACTIVATED = "deactivated"
+
+
+STAFF_ROLES = frozenset({Role.LIAISON, Role.COUNSEL, Role.ADMIN})
 
 
 class EnterpriseSource(enum.StrEnum):
@@ -118,6 +124,7 @@ class Invite:
     role: Role
     expires_at: datetime
     used: bool
+    revoked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +252,7 @@ class Account:
     language: Language | None  # chosen with /language
     client_language: Language | None  # the client's, as last seen
     active: bool  # False once a send got 403 (blocked), until the user writes again
+    staff_active: bool | None = None  # the bound staff record's state; None: no record
 
 
 class AuditAction(enum.StrEnum):
@@ -255,6 +263,7 @@ class AuditAction(enum.StrEnum):
     INVITE = "invite"
     JOIN_STAFF = "join_staff"
     DEACTIVATE = "deactivate"
+    REVOKE_INVITES = "revoke_invites"
     ASSIGN = "assign"
 
 

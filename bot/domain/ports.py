@@ -241,6 +241,10 @@ class CaseStore(Protocol):
         """Open cases of one assignee, unassigned ones, or all."""
         ...
 
+    async def unclosed_of(self, assignee_id: int) -> list[Case]:
+        """Every case of an assignee that is not closed."""
+        ...
+
     async def handled_by(self, case_id: int, staff_id: int) -> bool:
         """Whether the staff member is or was assigned the case."""
         ...

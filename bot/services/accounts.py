@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.cases import Actor
-from bot.domain.models import Account, Language, Registration, Role, Staff
+from bot.domain.models import STAFF_ROLES, Account, Language, Registration, Role, Staff
 from bot.domain.ports import AccountStore, RegistrationStore, StaffDirectory
 
 
@@ -64,10 +64,18 @@ class AccountService:
         await self._accounts.set_language(telegram_id, language)
 
     def role(self, telegram_id: int, account: Account | None) -> Role:
-        """Configured admins, else the stored role, else owner."""
+        """Configured admins, else the stored role if its staff record is active, else owner.
+
+        A staff role whose record is deactivated (or missing) is DEACTIVATED: every staff power
+        ends on the next update.
+        """
         if telegram_id in self._admins:
             return Role.ADMIN
-        return account.role if account is not None and account.role is not None else Role.OWNER
+        if account is None or account.role is None:
+            return Role.OWNER
+        if account.role in STAFF_ROLES and account.staff_active is not True:
+            return Role.DEACTIVATED
+        return account.role
 
     async def role_of(self, telegram_id: int) -> Role:
         """The user's role, read now."""

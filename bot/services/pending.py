@@ -70,6 +70,8 @@ class PendingService:
             case = await self._queries.case_of_message(chat_id, reply_to)
             if case is not None:
                 return Route(Destination.CASE, case=case)
+        if actor.role is Role.DEACTIVATED:
+            return Route(Destination.NONE)
         if actor.role is not Role.OWNER:
             return Route(Destination.STAFF_WHICH)
         if actor.registration is None:

@@ -83,7 +83,12 @@ class StaffService:
     async def check_invite(self, code: str) -> Role:
         """The role an invite grants; raises InviteProblem when it cannot be used."""
         invite = await self._store.invite(code)
-        if invite is None or invite.used or invite.expires_at <= self._clock.now():
+        if (
+            invite is None
+            or invite.used
+            or invite.revoked
+            or invite.expires_at <= self._clock.now()
+        ):
             raise InviteProblem(code)
         return invite.role
 

@@ -17,6 +17,7 @@ def _account(row: sqlite3.Row) -> Account:
         language=Language(row["language"]) if row["language"] else None,
         client_language=Language(row["client_language"]) if row["client_language"] else None,
         active=bool(row["active"]),
+        staff_active=None if row["staff_active"] is None else bool(row["staff_active"]),
     )
 
 
@@ -30,8 +31,9 @@ class AccountRepository:
     async def account(self, telegram_id: int) -> Account | None:
         """The stored account, if the bot has met the user."""
         row = await self.db.fetchone(
-            "SELECT telegram_id, role, language, client_language, active FROM accounts "
-            "WHERE telegram_id = ?",
+            "SELECT a.telegram_id, a.role, a.language, a.client_language, a.active, "
+            "s.active AS staff_active FROM accounts a "
+            "LEFT JOIN staff s ON s.telegram_id = a.telegram_id WHERE a.telegram_id = ?",
             (telegram_id,),
         )
         return _account(row) if row else None

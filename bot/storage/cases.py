@@ -11,8 +11,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.cases import CaseCommit
-from bot.domain.models import Case, CaseEvent, CaseStatus, NewCase, NewEvent, Urgency
+from bot.domain.cases import CaseCommit, Deactivation
+from bot.domain.models import (
+    AuditAction,
+    AuditEntry,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    NewCase,
+    NewEvent,
+    Urgency,
+)
 from bot.domain.outbox import Outgoing
 from bot.storage.common import OPEN_SQL, audit, enqueue, iso, parse
 from bot.storage.database import Database
@@ -111,11 +120,8 @@ class CaseRepository:
                 await self._add_events(tx, case_id, stamp, [event])
             for pool, staff_id in commit.cursors:
                 await _set_cursor(tx, pool, staff_id)
-            if commit.deactivate_staff is not None:
-                await tx.execute(
-                    "UPDATE staff SET active = 0, updated_at = ? WHERE id = ?",
-                    (stamp, commit.deactivate_staff),
-                )
+            if commit.deactivate is not None:
+                await _deactivate(tx, commit.deactivate, stamp)
             for entry in commit.audit:
                 await audit(tx, entry, stamp)
             await enqueue(tx, list(commit.outgoing))
@@ -178,6 +184,14 @@ class CaseRepository:
             f"SELECT * FROM cases WHERE status IN {OPEN_SQL}{where} "
             "ORDER BY sla_due_at, id LIMIT 100",
             params,
+        )
+        return [_case(r) for r in rows]
+
+    async def unclosed_of(self, assignee_id: int) -> list[Case]:
+        """Every case of an assignee that is not closed (resolved ones can come back)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM cases WHERE assignee_id = ? AND status != ? ORDER BY id",
+            (assignee_id, CaseStatus.CLOSED.value),
         )
         return [_case(r) for r in rows]
 
@@ -251,3 +265,24 @@ async def _set_cursor(tx: Any, pool: str, staff_id: int) -> None:
         "ON CONFLICT (pool) DO UPDATE SET last_staff = excluded.last_staff",
         (pool, staff_id),
     )
+
+
+async def _deactivate(tx: Any, deactivation: Deactivation, stamp: str) -> None:
+    """The staff record inactive, and the invites it made that nobody used revoked."""
+    await tx.execute(
+        "UPDATE staff SET active = 0, updated_at = ? WHERE id = ?",
+        (stamp, deactivation.staff_id),
+    )
+    cursor = await tx.execute(
+        "UPDATE invites SET revoked_at = ? WHERE used_by IS NULL AND revoked_at IS NULL "
+        "AND created_by = (SELECT telegram_id FROM staff WHERE id = ?)",
+        (stamp, deactivation.staff_id),
+    )
+    if cursor.rowcount:
+        entry = AuditEntry(
+            deactivation.by,
+            AuditAction.REVOKE_INVITES,
+            f"staff:{deactivation.staff_id}",
+            {"count": cursor.rowcount},
+        )
+        await audit(tx, entry, stamp)

@@ -54,7 +54,13 @@ class StaffRepository:
             return None
         expires = parse(row["expires_at"])
         assert expires is not None
-        return Invite(row["code"], Role(row["role"]), expires, row["used_by"] is not None)
+        return Invite(
+            row["code"],
+            Role(row["role"]),
+            expires,
+            row["used_by"] is not None,
+            revoked=row["revoked_at"] is not None,
+        )
 
     async def redeem_invite(
         self,
@@ -72,7 +78,8 @@ class StaffRepository:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE invites SET used_by = ?, used_at = ? "
-                "WHERE code = ? AND used_by IS NULL AND expires_at > ? RETURNING role",
+                "WHERE code = ? AND used_by IS NULL AND revoked_at IS NULL AND expires_at > ? "
+                "RETURNING role",
                 (telegram_id, stamp, code, stamp),
             )
             row = await cursor.fetchone()

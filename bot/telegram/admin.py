@@ -18,10 +18,12 @@ from bot.telegram.common import (
     clear_buttons,
     guarded,
     language,
+    not_available,
     reply,
     user_id,
 )
 from bot.telegram.context import BotContext
+from bot.telegram.menus import set_chat_menu
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -91,6 +93,9 @@ async def on_staff_button(update: Update, context: BotContext) -> None:
     assert query is not None
     callback = context.services.callbacks.decode(user_id(update), query.data)
     actor = await context.actor(user_id(update))
+    if actor.role is Role.DEACTIVATED:
+        await not_available(update, context)
+        return
     if (
         callback is None
         or actor.role is not Role.ADMIN
@@ -113,6 +118,10 @@ async def on_staff_button(update: Update, context: BotContext) -> None:
     await answer_query(update)
     await clear_buttons(update)
     await reply(update, context, "staff/deactivated", name=staff.display_name, moved=moved)
+    if staff.telegram_id is not None:  # their menu drops to what they may still do
+        lang = await context.services.accounts.language_of(staff.telegram_id)
+        renderer = context.services.renderer
+        await set_chat_menu(context.bot, renderer, staff.telegram_id, Role.DEACTIVATED, lang)
 
 
 async def assign(update: Update, context: BotContext) -> None:

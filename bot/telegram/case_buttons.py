@@ -25,6 +25,7 @@ from bot.telegram.common import (
     clear_buttons,
     guard,
     language,
+    not_available,
     problem,
     reply,
     user_id,
@@ -48,6 +49,9 @@ async def on_case_button(update: Update, context: BotContext) -> None:
         return
     action, case_arg = callback.arg(0), callback.arg(1)
     actor = await context.actor(user_id(update))
+    if actor.role is Role.DEACTIVATED:
+        await not_available(update, context)
+        return
     try:
         case = await context.services.queries.get(actor, int(case_arg))
     except (ValueError, LookupError):

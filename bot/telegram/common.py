@@ -101,6 +101,16 @@ async def clear_buttons(update: Update) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
 
 
+async def not_available(update: Update, context: BotContext) -> None:
+    """Say "not available" (as an alert under a button): not for this account's role."""
+    if update.callback_query is not None:
+        lang = await language(update, context)
+        text = context.services.renderer.render("errors/not_available", lang)
+        await update.callback_query.answer(text, show_alert=True)
+        return
+    await reply(update, context, "errors/not_available")
+
+
 def guarded(name: str, callback: Handler) -> Handler:
     """Run a command's handler only for the roles that have it; others hear "not available"."""
 
@@ -108,7 +118,7 @@ def guarded(name: str, callback: Handler) -> Handler:
         role = await context.role(user_id(update))
         if not commands.allowed(name, role):
             _LOGGER.info("User %s (%s) tried /%s", user_id(update), role.value, name)
-            await reply(update, context, "errors/not_available")
+            await not_available(update, context)
             return None
         return await callback(update, context)
 

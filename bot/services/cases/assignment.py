@@ -17,14 +17,15 @@ from bot.domain.cases import (
     Attachment,
     CaseChange,
     CaseCommit,
+    Deactivation,
     NotAllowed,
+    after,
     check,
 )
 from bot.domain.models import (
     AuditAction,
     AuditEntry,
     Case,
-    CaseStatus,
     Category,
     NewCase,
     NewEvent,
@@ -205,10 +206,11 @@ class AssignmentService:
         return new
 
     async def deactivate(self, actor: Actor, staff: Staff) -> int:
-        """An admin deactivates a staff member: their open cases go back to routing.
+        """An admin deactivates a staff member: every case of theirs that is not closed goes
+        back to routing (a resolved one keeps its status: the owner may still reopen it).
 
         One transaction: every case re-routed (each decision sees the loads the ones before
-        it made), the staff record deactivated, and the audit entry.
+        it made), the staff record deactivated, their unused invites revoked, the audit entry.
         """
         if actor.role is not Role.ADMIN:
             raise NotAllowed(staff.display_name)
@@ -218,7 +220,7 @@ class AssignmentService:
         return moved
 
     async def _deactivate(self, actor: Actor, staff: Staff) -> int:
-        cases = await self._cases.open_cases(staff.id)
+        cases = await self._cases.unclosed_of(staff.id)
         loads = await self._staff.loads()
         cursors = await self._staff.cursors()
         changes: list[CaseChange] = []
@@ -233,15 +235,15 @@ class AssignmentService:
             decision = route(category, enterprise, loads, cursors, [staff.id])
             new = _staff_of(loads, decision.staff_id)
             out += await self._messages.handover(case, enterprise, category, new, "")
-            changes.append(
-                CaseChange(case.id, status=CaseStatus.OPEN, assignee_id=decision.staff_id)
-            )
+            status = after(case, Action.REASSIGN)
+            changes.append(CaseChange(case.id, status=status, assignee_id=decision.staff_id))
             events.append((case.id, assignment_event(decision)))
             cursor = _cursor(decision)
             if cursor is not None:
                 cursors = {**cursors, cursor[0]: cursor[1]}
                 advanced.append(cursor)
-            loads = _moved(loads, staff.id, decision.staff_id)
+            if case.is_open:  # loads count open cases only
+                loads = _moved(loads, staff.id, decision.staff_id)
         await self._cases.commit(
             CaseCommit(
                 at=self._clock.now(),
@@ -249,7 +251,7 @@ class AssignmentService:
                 events=events,
                 outgoing=out,
                 cursors=advanced,
-                deactivate_staff=staff.id,
+                deactivate=Deactivation(staff.id, actor.telegram_id),
                 audit=[AuditEntry(actor.telegram_id, AuditAction.DEACTIVATE, f"staff:{staff.id}")],
             )
         )
