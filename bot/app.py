@@ -20,6 +20,7 @@ from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.messages import CaseMessages
 from bot.services.cases.queries import CaseQueries
 from bot.services.cases.relay import RelayService
+from bot.services.contacts import ContactService
 from bot.services.doorbell import Doorbell
 from bot.services.due import WAKE_SECONDS, DueRunner
 from bot.services.faq import FaqService, load_knowledge_base
@@ -42,6 +43,7 @@ from bot.telegram import (
     admin,
     case_buttons,
     case_commands,
+    contacts,
     fallbacks,
     faq,
     intake,
@@ -100,6 +102,9 @@ def build_services(
     messages = CaseMessages(people, enterprises, accounts, admins)
     assignment = AssignmentService(cases, people, enterprises, queries, messages, clock, doorbell)
     staff_service = StaffService(people, clock, settings.cases.invite_hours)
+    contacts = ContactService(
+        enterprises, people, clock, admins, settings.cases.join_request_days, doorbell
+    )
     choices = {
         "district": settings.districts,
         "industry": settings.industries,
@@ -111,8 +116,9 @@ def build_services(
         callbacks=CallbackCodec(settings.token),
         accounts=AccountService(accounts, enterprises, people, admins, settings.default_language),
         registration=RegistrationService(
-            enterprises, dialogs, clock, settings.districts, settings.industries
+            enterprises, dialogs, contacts, clock, doorbell, settings.districts, settings.industries
         ),
+        contacts=contacts,
         intake=IntakeService(
             dialogs, assignment, settings.categories, settings.cases.description_min_chars
         ),
@@ -199,6 +205,7 @@ def build_application(
     application.add_handlers(case_buttons.handlers(), group=0)
     application.add_handlers(admin.handlers(), group=0)
     application.add_handlers(staff.handlers(), group=0)
+    application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(faq.handlers(), group=0)
     application.add_handler(relay.input_handler(faq.answer_text), group=0)
     application.add_handlers(account.commands_after_dialogs(), group=0)

@@ -77,6 +77,7 @@ class CasesSettings:
     number_prefix: str = "HN"
     invite_hours: int = 72
     description_min_chars: int = 5
+    join_request_days: int = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,9 +312,11 @@ def _validate(sections: dict[str, Any], source: str) -> None:
     cases: CasesSettings = sections["cases"]
     if not cases.number_prefix.isalnum() or not cases.number_prefix.isascii():
         raise ConfigError(source, "cases.number_prefix", "letters and digits only (e.g. HN)")
-    if cases.invite_hours <= 0 or cases.description_min_chars < 1:
+    if cases.invite_hours <= 0 or cases.description_min_chars < 1 or cases.join_request_days < 1:
         raise ConfigError(
-            source, "cases", "invite_hours and description_min_chars must be positive"
+            source,
+            "cases",
+            "invite_hours, description_min_chars and join_request_days must be positive",
         )
     outbox: OutboxSettings = sections["outbox"]
     if min(outbox.messages_per_second, outbox.per_chat_per_second, outbox.retry_base_seconds) <= 0:

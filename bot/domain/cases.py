@@ -46,7 +46,8 @@ class Actor:
     telegram_id: int
     role: Role
     staff: Staff | None = None
-    registration: Registration | None = None
+    registration: Registration | None = None  # an owner's, only while it is active
+    joining: Registration | None = None  # an owner's that is pending, refused or removed
 
     @property
     def staff_id(self) -> int | None:

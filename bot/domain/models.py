@@ -210,6 +210,17 @@ class Enterprise:
     source: EnterpriseSource
     liaison_id: int | None = None
     deputy_liaison_id: int | None = None
+    phone: str | None = None  # from an imported roster (E.164): proof for a shared contact
+
+
+class ContactStatus(enum.StrEnum):
+    """Whether a contact person speaks for the enterprise (PRODUCT §3.1: a credit code is public,
+    so a new contact of an enterprise that has contacts waits for their approval)."""
+
+    ACTIVE = "active"
+    PENDING = "pending"  # asked to join; sees and receives nothing of the enterprise
+    REFUSED = "refused"
+    REMOVED = "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +233,8 @@ class Contact:
     name: str | None
     phone: str | None
     consented_at: datetime | None
+    status: ContactStatus = ContactStatus.ACTIVE
+    requested_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +243,11 @@ class Registration:
 
     contact: Contact
     enterprise: Enterprise
+
+    @property
+    def active(self) -> bool:
+        """Whether the contact speaks for the enterprise (approved, not removed)."""
+        return self.contact.status is ContactStatus.ACTIVE
 
 
 @dataclass(slots=True)
@@ -264,6 +282,10 @@ class AuditAction(enum.StrEnum):
     JOIN_STAFF = "join_staff"
     DEACTIVATE = "deactivate"
     REVOKE_INVITES = "revoke_invites"
+    REQUEST_CONTACT = "request_contact"
+    APPROVE_CONTACT = "approve_contact"
+    REFUSE_CONTACT = "refuse_contact"
+    REMOVE_CONTACT = "remove_contact"
     ASSIGN = "assign"
 
 

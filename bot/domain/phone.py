@@ -74,3 +74,9 @@ def parse(text: str) -> Phone:
         national=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
         kind=kind,
     )
+
+
+def masked(e164: str) -> str:
+    """A phone number with all but its last four digits hidden (e.g. ●●●●●●●5678)."""
+    digits = e164.removeprefix("+86")
+    return "●" * max(0, len(digits) - 4) + digits[-4:]

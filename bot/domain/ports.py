@@ -13,9 +13,11 @@ from typing import Protocol
 from bot.domain.cases import CaseCommit
 from bot.domain.models import (
     Account,
+    AuditEntry,
     Case,
     CaseEvent,
     Contact,
+    ContactStatus,
     DialogState,
     Enterprise,
     EnterpriseSource,
@@ -127,8 +129,11 @@ class RegistrationStore(Protocol):
         consented_at: datetime,
         source: EnterpriseSource,
         dialog: tuple[str, int, int],
+        status: ContactStatus = ContactStatus.ACTIVE,
+        request: Callable[[int], Sequence[Outgoing]] | None = None,
     ) -> Registration:
-        """Create or update the enterprise and the contact, and drop the dialog, atomically."""
+        """Create or update the enterprise and the contact, and drop the dialog, atomically;
+        a PENDING status is a join request whose messages `request(contact id)` gives."""
         ...
 
     async def erase_contact(self, telegram_id: int) -> bool:
@@ -145,6 +150,35 @@ class EnterpriseDirectory(Protocol):
 
     async def contacts_of(self, enterprise_id: int) -> list[Contact]:
         """The enterprise's contact persons (not erased)."""
+        ...
+
+
+class ContactStore(EnterpriseDirectory, Protocol):
+    """Contact persons and their approval."""
+
+    async def contact(self, contact_id: int) -> Registration | None:
+        """A contact record (any status) with its enterprise."""
+        ...
+
+    async def everyone_of(self, enterprise_id: int) -> list[Contact]:
+        """Every contact record of the enterprise that is not erased, whatever its status."""
+        ...
+
+    async def enterprise_by_code(self, credit_code: str) -> Enterprise | None:
+        """An enterprise by credit code."""
+        ...
+
+    async def decide_contact(
+        self,
+        contact_id: int,
+        status: ContactStatus,
+        *,
+        by: int,
+        at: datetime,
+        audit_entry: AuditEntry,
+        outgoing: Sequence[Outgoing],
+    ) -> bool:
+        """Approve, refuse or remove, audited, with its messages; False if it changed meanwhile."""
         ...
 
 

@@ -86,6 +86,8 @@ class AccountService:
         role = await self.role_of(telegram_id)
         if role is Role.OWNER:
             registration = await self._registrations.registration_of(telegram_id)
+            if registration is not None and not registration.active:
+                return Actor(telegram_id, role, joining=registration)
             return Actor(telegram_id, role, registration=registration)
         return Actor(telegram_id, role, staff=await self._staff.by_telegram(telegram_id))
 

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from bot.domain import credit_code, phone
 from bot.domain.models import Choice, DialogState, Enterprise, EnterpriseSource, Registration
-from bot.domain.ports import Clock, DialogStore, RegistrationStore
+from bot.domain.outbox import Outgoing
+from bot.domain.ports import Clock, DialogStore, RegistrationStore, Waker
 from bot.domain.registration import (
     CONTACT_NAME_MAX,
     DIALOG_NAME,
@@ -21,6 +22,10 @@ from bot.domain.registration import (
     editable_fields,
     next_step,
 )
+from bot.services.contacts import ContactService
+
+# Whether the stored phone came from the owner's own shared contact card.
+PHONE_SHARED = "phone_shared"
 
 
 class UnknownChoice(ValueError):
@@ -46,12 +51,16 @@ class RegistrationService:
         self,
         registrations: RegistrationStore,
         dialogs: DialogStore,
+        contacts: ContactService,
         clock: Clock,
+        waker: Waker,
         districts: Sequence[Choice],
         industries: Sequence[Choice],
     ) -> None:
         self._store = registrations
         self._dialogs = dialogs
+        self._contacts = contacts
+        self._waker = waker
         self._clock = clock
         self._choices = {
             Step.DISTRICT: {c.id: c for c in districts},
@@ -145,9 +154,16 @@ class RegistrationService:
         """Return a configured district or industry by id."""
         return self._choices[step].get(choice_id)
 
-    async def answer_phone(self, dialog: DialogState, text: str) -> DialogState:
-        """Store a typed or shared phone, normalized to E.164; raises PhoneError."""
+    async def answer_phone(
+        self, dialog: DialogState, text: str, *, shared: bool = False
+    ) -> DialogState:
+        """Store a typed or shared phone, normalized to E.164; raises PhoneError.
+
+        shared: it came from the owner's own contact card (Telegram verified the number),
+        which an imported roster's phone can be matched against.
+        """
         dialog.data[Step.PHONE.value] = phone.parse(text).e164
+        dialog.data[PHONE_SHARED] = shared
         return await self._advance(dialog)
 
     async def edit(self, dialog: DialogState, step: Step) -> DialogState:
@@ -173,18 +189,40 @@ class RegistrationService:
         if next_step(data) is not Step.CONFIRM:
             raise ValueError("registration is incomplete")
         consent = str(data[Step.CONSENT.value])
-        return await self._store.save_registration(
+        code = str(data[Step.CREDIT_CODE.value])
+        name = str(data[Step.CONTACT_NAME.value])
+        number = str(data[Step.PHONE.value])
+        enterprise = await self._store.enterprise_by_code(code)
+        saved = await self._store.registration_of(dialog.user_id)
+        status, asks = await self._contacts.joins_as(
+            dialog.user_id, enterprise, saved, number, bool(data.get(PHONE_SHARED))
+        )
+        request = None
+        if asks and enterprise is not None:
+            recipients = await self._contacts.request_messages(
+                enterprise, name, number, dialog.user_id
+            )
+
+            def request(contact_id: int) -> list[Outgoing]:
+                return ContactService.request_outgoing(recipients, contact_id)
+
+        registration = await self._store.save_registration(
             telegram_id=dialog.user_id,
-            credit_code=str(data[Step.CREDIT_CODE.value]),
+            credit_code=code,
             enterprise_name=str(data[Step.ENTERPRISE_NAME.value]),
             district=str(data[Step.DISTRICT.value]),
             industry=str(data[Step.INDUSTRY.value]),
-            contact_name=str(data[Step.CONTACT_NAME.value]),
-            phone=str(data[Step.PHONE.value]),
+            contact_name=name,
+            phone=number,
             consented_at=_parse_time(consent) or self._clock.now(),
             source=EnterpriseSource.REGISTRATION,
             dialog=(dialog.name, dialog.chat_id, dialog.user_id),
+            status=status,
+            request=request,
         )
+        if request is not None:
+            self._waker.wake()
+        return registration
 
     async def cancel(self, chat_id: int, user_id: int) -> bool:
         """Drop the dialog; return whether there was one."""

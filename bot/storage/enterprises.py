@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.domain.models import (
     AuditAction,
     AuditEntry,
     Contact,
+    ContactStatus,
     Enterprise,
     EnterpriseSource,
     Registration,
 )
+from bot.domain.outbox import Outgoing
 from bot.domain.ports import Clock
-from bot.storage.common import audit, ensure_account, iso, parse
+from bot.storage.common import audit, enqueue, ensure_account, iso, parse
 from bot.storage.database import Database
 
 
@@ -28,6 +31,7 @@ def _enterprise(row: sqlite3.Row) -> Enterprise:
         source=EnterpriseSource(row["source"]),
         liaison_id=row["liaison_id"],
         deputy_liaison_id=row["deputy_liaison_id"],
+        phone=row["phone"],
     )
 
 
@@ -39,7 +43,30 @@ def _contact(row: sqlite3.Row) -> Contact:
         name=row["name"],
         phone=row["phone"],
         consented_at=parse(row["consented_at"]),
+        status=ContactStatus(row["status"]),
+        requested_at=parse(row["requested_at"]),
     )
+
+
+_REGISTRATION = (
+    "SELECT c.id AS c_id, c.enterprise_id, c.telegram_id, c.name AS c_name, "
+    "c.phone AS c_phone, c.consented_at, c.status AS c_status, c.requested_at, e.* "
+    "FROM contacts c JOIN enterprises e ON e.id = c.enterprise_id "
+)
+
+
+def _registration(row: sqlite3.Row) -> Registration:
+    contact = Contact(
+        id=row["c_id"],
+        enterprise_id=row["enterprise_id"],
+        telegram_id=row["telegram_id"],
+        name=row["c_name"],
+        phone=row["c_phone"],
+        consented_at=parse(row["consented_at"]),
+        status=ContactStatus(row["c_status"]),
+        requested_at=parse(row["requested_at"]),
+    )
+    return Registration(contact, _enterprise(row))
 
 
 class EnterpriseRepository:
@@ -57,24 +84,48 @@ class EnterpriseRepository:
         return _enterprise(row) if row else None
 
     async def registration_of(self, telegram_id: int) -> Registration | None:
-        """Return the user's contact record and its enterprise, if registered."""
-        row = await self.db.fetchone(
-            "SELECT c.id AS c_id, c.enterprise_id, c.telegram_id, c.name AS c_name, c.phone, "
-            "c.consented_at, e.* FROM contacts c JOIN enterprises e ON e.id = c.enterprise_id "
-            "WHERE c.telegram_id = ?",
-            (telegram_id,),
+        """Return the user's contact record (any status) and its enterprise, if any."""
+        row = await self.db.fetchone(_REGISTRATION + "WHERE c.telegram_id = ?", (telegram_id,))
+        return _registration(row) if row else None
+
+    async def contact(self, contact_id: int) -> Registration | None:
+        """A contact record (any status) with its enterprise, by id."""
+        row = await self.db.fetchone(_REGISTRATION + "WHERE c.id = ?", (contact_id,))
+        return _registration(row) if row else None
+
+    async def everyone_of(self, enterprise_id: int) -> list[Contact]:
+        """Every contact record of the enterprise that is not erased, whatever its status."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM contacts WHERE enterprise_id = ? AND erased_at IS NULL ORDER BY id",
+            (enterprise_id,),
         )
-        if row is None:
-            return None
-        contact = Contact(
-            id=row["c_id"],
-            enterprise_id=row["enterprise_id"],
-            telegram_id=row["telegram_id"],
-            name=row["c_name"],
-            phone=row["phone"],
-            consented_at=parse(row["consented_at"]),
-        )
-        return Registration(contact, _enterprise(row))
+        return [_contact(r) for r in rows]
+
+    async def decide_contact(
+        self,
+        contact_id: int,
+        status: ContactStatus,
+        *,
+        by: int,
+        at: datetime,
+        audit_entry: AuditEntry,
+        outgoing: Sequence[Outgoing],
+    ) -> bool:
+        """Set a contact's status (approve, refuse, remove) with its audit entry and messages;
+        False if it changed meanwhile (approve and refuse need a pending request)."""
+        stamp = iso(at)
+        wanted = ContactStatus.ACTIVE if status is ContactStatus.REMOVED else ContactStatus.PENDING
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE contacts SET status = ?, decided_by = ?, decided_at = ?, updated_at = ? "
+                "WHERE id = ? AND status = ?",
+                (status.value, by, stamp, stamp, contact_id, wanted.value),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await audit(tx, audit_entry, stamp)
+            await enqueue(tx, list(outgoing))
+        return True
 
     async def enterprise(self, enterprise_id: int) -> Enterprise | None:
         """An enterprise by id."""
@@ -82,9 +133,10 @@ class EnterpriseRepository:
         return _enterprise(row) if row else None
 
     async def contacts_of(self, enterprise_id: int) -> list[Contact]:
-        """Return the enterprise's contact persons who have not been erased."""
+        """The enterprise's active contact persons (approved, not erased)."""
         rows = await self.db.fetchall(
-            "SELECT * FROM contacts WHERE enterprise_id = ? AND erased_at IS NULL ORDER BY id",
+            "SELECT * FROM contacts WHERE enterprise_id = ? AND erased_at IS NULL "
+            "AND status = 'active' ORDER BY id",
             (enterprise_id,),
         )
         return [_contact(r) for r in rows]
@@ -102,8 +154,14 @@ class EnterpriseRepository:
         consented_at: datetime,
         source: EnterpriseSource,
         dialog: tuple[str, int, int],
+        status: ContactStatus = ContactStatus.ACTIVE,
+        request: Callable[[int], Sequence[Outgoing]] | None = None,
     ) -> Registration:
-        """Create or update the enterprise and the user's contact, and drop the dialog."""
+        """Create or update the enterprise and the user's contact, and drop the dialog.
+
+        A PENDING status is a new join request: it is stamped, audited, and `request(contact
+        id)` gives the messages that ask for approval, written in the same transaction.
+        """
         at = iso(self._clock.now())
         async with self.db.transaction() as tx:
             await ensure_account(tx, telegram_id, at)
@@ -127,19 +185,41 @@ class EnterpriseRepository:
                         "updated_at = ? WHERE id = ?",
                         (enterprise_name, district, industry, at, enterprise_id),
                     )
+            requested = at if status is ContactStatus.PENDING else None
             await tx.execute(
                 "INSERT INTO contacts (enterprise_id, telegram_id, name, phone, consented_at, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "status, requested_at, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (telegram_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, "
-                "name = excluded.name, phone = excluded.phone, updated_at = excluded.updated_at",
-                (enterprise_id, telegram_id, contact_name, phone, iso(consented_at), at, at),
+                "name = excluded.name, phone = excluded.phone, status = excluded.status, "
+                "requested_at = COALESCE(excluded.requested_at, contacts.requested_at), "
+                "updated_at = excluded.updated_at",
+                (
+                    enterprise_id,
+                    telegram_id,
+                    contact_name,
+                    phone,
+                    iso(consented_at),
+                    status.value,
+                    requested,
+                    at,
+                    at,
+                ),
             )
             await tx.execute(
                 "DELETE FROM dialogs WHERE name = ? AND chat_id = ? AND user_id = ?", dialog
             )
             await audit(tx, AuditEntry(telegram_id, AuditAction.REGISTER, credit_code), at)
-        registration = await self.registration_of(telegram_id)
-        assert registration is not None  # written in the transaction above
+            cursor = await tx.execute(_REGISTRATION + "WHERE c.telegram_id = ?", (telegram_id,))
+            row = await cursor.fetchone()
+            assert row is not None  # written just above
+            registration = _registration(row)
+            if request is not None and requested is not None:
+                entry = AuditEntry(
+                    telegram_id, AuditAction.REQUEST_CONTACT, f"contact:{registration.contact.id}"
+                )
+                await audit(tx, entry, at)
+                await enqueue(tx, list(request(registration.contact.id)))
         return registration
 
     async def erase_contact(self, telegram_id: int) -> bool:

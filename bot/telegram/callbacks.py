@@ -22,7 +22,8 @@ FAQ = "faq"  # t <topic> <page>, e <entry>, yes|no <query>, home, ask q <query> 
 CASE = "case"  # accept|reply|transfer|resolve|view|info|close|skip|reopen|pick <case>,
 #               to <case> <staff id>|route, rate <case> <stars>
 ONBOARDING = "onb"  # district <id>, spec <specialty>, done
-STAFF = "staff"  # off <staff id> (deactivate)
+STAFF = "staff"  # off <staff id> (deactivate), page <n>
+CONTACT = "contact"  # approve|refuse|remove <contact id>
 LANGUAGE = "lang"  # <language>
 ERASE = "erase"  # yes|no
 

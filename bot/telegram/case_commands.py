@@ -11,6 +11,7 @@ from bot.domain.cases import NotAllowed
 from bot.services.cases.queries import LIST_BUTTONS
 from bot.telegram import commands, keyboards
 from bot.telegram.common import chat_id, guard, guarded, language, problem, reply, user_id
+from bot.telegram.contacts import waiting
 from bot.telegram.context import BotContext
 
 _LOGGER = logging.getLogger(__name__)
@@ -19,6 +20,9 @@ _LOGGER = logging.getLogger(__name__)
 async def mycases(update: Update, context: BotContext) -> None:
     """/mycases: the owner's cases with their status; a button per case for its history."""
     actor = await context.actor(user_id(update))
+    if actor.joining is not None:
+        await waiting(update, context, actor.joining)
+        return
     if actor.registration is None:
         await problem(update, context, "not_registered")
         return

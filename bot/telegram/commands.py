@@ -24,6 +24,7 @@ BACK = "back"
 STAFF = "staff"
 INVITE = "invite"
 ASSIGN = "assign"
+CONTACTS = "contacts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(ASK, _OWNER),
     Command(MYCASES, _OWNER),
     Command(FAQ, _OWNER),
+    Command(CONTACTS, frozenset({Role.OWNER, Role.LIAISON, Role.ADMIN})),
     Command(CASES, _STAFF),
     Command(REPLY, _STAFF),
     Command(NOTE, _STAFF),

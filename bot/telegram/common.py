@@ -63,7 +63,9 @@ async def reply(
     return await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
-def button(context: BotContext, update: Update, label: str, prefix: str, *args: str) -> Any:
+def button(
+    context: BotContext, update: Update, label: str, prefix: str, *args: str
+) -> InlineKeyboardButton:
     """An inline button whose signed callback data only this user can use."""
     data = context.services.callbacks.encode(user_id(update), prefix, *args)
     return InlineKeyboardButton(label, callback_data=data)

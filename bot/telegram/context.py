@@ -15,6 +15,7 @@ from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.queries import CaseQueries
 from bot.services.cases.relay import RelayService
+from bot.services.contacts import ContactService
 from bot.services.faq import FaqService
 from bot.services.intake import IntakeService
 from bot.services.onboarding import OnboardingService
@@ -34,6 +35,7 @@ class Services:
     callbacks: CallbackCodec
     accounts: AccountService
     registration: RegistrationService
+    contacts: ContactService
     intake: IntakeService
     queries: CaseQueries
     assignment: AssignmentService

@@ -32,6 +32,7 @@ from bot.telegram.common import (
     reply,
     user_id,
 )
+from bot.telegram.contacts import waiting
 from bot.telegram.context import BotContext
 from bot.telegram.faq import prefilled_question
 
@@ -50,7 +51,11 @@ async def begin(update: Update, context: BotContext, prefilled: str | None = Non
     if role is not Role.OWNER:
         await reply(update, context, "errors/not_available")
         return END
-    if await context.services.registration.registration_of(user_id(update)) is None:
+    actor = await context.actor(user_id(update))
+    if actor.joining is not None:
+        await waiting(update, context, actor.joining)
+        return END
+    if actor.registration is None:
         lang = await language(update, context)
         label = context.services.renderer.label(lang, "register")
         markup = keyboard([[button(context, update, label, callbacks.REGISTRATION, "start")]])

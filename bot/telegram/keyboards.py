@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.domain.models import Case, Language, Staff
-from bot.telegram.callbacks import CASE, ONBOARDING, STAFF
+from bot.domain.models import Case, Contact, ContactStatus, Language, Staff
+from bot.telegram.callbacks import CASE, CONTACT, ONBOARDING, STAFF
 from bot.telegram.common import button, keyboard
 from bot.telegram.context import BotContext
 
@@ -158,4 +158,23 @@ def roster(
         )
     if turn:
         rows.append(turn)
+    return keyboard(rows) if rows else None
+
+
+def contact_decisions(
+    context: BotContext, update: Update, lang: Language, contacts: Sequence[Contact]
+) -> InlineKeyboardMarkup | None:
+    """Approve / Refuse for a pending request, Remove for an active contact."""
+    labels = context.services.renderer
+
+    def decide(label: str, action: str, contact: Contact) -> InlineKeyboardButton:
+        text = labels.label(lang, label, contact.name or "")
+        return button(context, update, text, CONTACT, action, str(contact.id))
+
+    rows = [
+        [decide("contact_approve", "approve", c), decide("contact_refuse", "refuse", c)]
+        if c.status is ContactStatus.PENDING
+        else [decide("contact_remove", "remove", c)]
+        for c in contacts
+    ]
     return keyboard(rows) if rows else None

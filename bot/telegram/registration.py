@@ -231,9 +231,11 @@ async def _answer_choice_text(
     return await ask(update, context, await svc.answer_choice(dialog, step, found))
 
 
-async def _answer_phone(update: Update, context: BotContext, dialog: DialogState, text: str) -> str:
+async def _answer_phone(
+    update: Update, context: BotContext, dialog: DialogState, text: str, shared: bool = False
+) -> str:
     try:
-        dialog = await context.services.registration.answer_phone(dialog, text)
+        dialog = await context.services.registration.answer_phone(dialog, text, shared=shared)
     except PhoneError as exc:
         await reply(update, context, "registration/error_phone", rule=exc.rule.value)
         return dialog.state
@@ -272,7 +274,7 @@ async def on_contact(update: Update, context: BotContext) -> str:
     if message.contact.user_id != user_id(update):
         await reply(update, context, "registration/error_foreign_contact")
         return await ask(update, context, dialog)
-    return await _answer_phone(update, context, dialog, message.contact.phone_number)
+    return await _answer_phone(update, context, dialog, message.contact.phone_number, True)
 
 
 async def on_button(update: Update, context: BotContext) -> str:
@@ -299,7 +301,15 @@ async def on_button(update: Update, context: BotContext) -> str:
     if isinstance(changed, Registration):
         updating = bool(dialog.data.get(UPDATING))
         name = changed.enterprise.name
-        await reply(update, context, "registration/saved", updating=updating, enterprise_name=name)
+        await reply(
+            update,
+            context,
+            "registration/saved",
+            updating=updating,
+            enterprise_name=name,
+            status=changed.contact.status.value,
+            days=context.services.contacts.request_days,
+        )
         return END  # type: ignore[return-value]
     return await ask(update, context, changed)
 

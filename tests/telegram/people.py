@@ -82,4 +82,27 @@ async def registered_owner(api: FakeBotAPI, user_id: int, code: str, name: str =
     return owner
 
 
-__all__ = ["BUTTONS", "onboard", "open_case", "registered_owner", "wait"]
+async def join(
+    api: FakeBotAPI,
+    user_id: int,
+    name: str,
+    code: str = "91340400MA2N0000XY",
+    *,
+    shared: str | None = None,
+) -> FakeUser:
+    """Someone who knows an enterprise's (public) credit code registers with it."""
+    person = api.user(user_id, first_name=name)
+    await person.send("/register")
+    await person.press("✅ 同意并继续")
+    await person.send("春风")
+    await person.send(code)
+    await person.send(name)
+    if shared:
+        await person.share_contact(shared)
+    else:
+        await person.send("13900001111")
+    await person.press("✅ 确认提交")
+    return person
+
+
+__all__ = ["BUTTONS", "join", "onboard", "open_case", "registered_owner", "wait"]

@@ -10,7 +10,7 @@ from bot.domain.models import Role
 from bot.storage.staff import StaffRepository
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import BotRunner
-from tests.telegram.people import onboard, open_case, wait
+from tests.telegram.people import join, onboard, open_case, wait
 from tests.telegram.steps import last_text, register
 
 
@@ -148,3 +148,90 @@ async def test_a_deactivated_liaison_keeps_no_case_that_can_come_back(
     await first.reply(card, "我还能回复吗")  # a Telegram reply to the card
     assert "无权" in last_text(first)
     assert not any("我还" in m.plain for m in owner.inbox)
+
+
+async def test_a_stranger_with_the_credit_code_sees_nothing_until_approved(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    number = await open_case(api, owner, "治安业务", "门口有人拦车")
+    stranger = await join(api, 1666, "冒名者")
+    assert "等待" in last_text(stranger) or "确认之前" in last_text(stranger)
+    request = await wait(api, owner, "申请成为")  # the existing contact is told who asked
+    assert "冒名者" in request.plain
+    assert request.button_labels == ["✅ 同意", "拒绝"]
+    for command in ("/mycases", "/ask", "/contacts"):
+        await stranger.send(command)
+        assert "等待" in last_text(stranger), command
+        assert number not in last_text(stranger)
+    await liaison.send(f"/reply {number} 只有真正的联系人能收到")
+    await wait(api, owner, "只有真正的联系人能收到")
+    await stranger.send("我想看看")  # free text: no case, the FAQ answers
+    await bot.drained()
+    assert not any(number in m.plain for m in stranger.inbox)
+    await owner.press("拒绝", request)
+    assert "已拒绝 冒名者" in last_text(owner)
+    await wait(api, stranger, "未获同意")
+    assert request.button_labels == []  # decided: its buttons are gone
+    audit = {r[0] for r in await bot.db.fetchall("SELECT action FROM audit_log")}
+    assert {"request_contact", "refuse_contact"} <= audit
+    await stranger.send("/mycases")
+    assert number not in last_text(stranger)
+
+
+async def test_the_liaison_approves_and_a_contact_removes_another(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    await admin.send(f"/assign 91340400MA2N0000XY {await staff_id(bot, '张警官')}")
+    number = await open_case(api, owner, "治安业务", "门口有人拦车")
+    colleague = await join(api, 1002, "李雷")
+    request = await wait(api, liaison, "申请成为")
+    await liaison.press("✅ 同意", request)
+    await wait(api, colleague, "您已成为")
+    await colleague.send("/mycases")
+    assert number in last_text(colleague)
+    # The first contact removes the colleague; an admin can list any enterprise's contacts.
+    await owner.send("/contacts")
+    assert "李雷" in last_text(owner)
+    await owner.press("移出 李雷")
+    assert "已将 李雷 移出联系人" in last_text(owner)
+    await wait(api, colleague, "不再是")
+    await colleague.send("/mycases")
+    assert number not in last_text(colleague)
+    await admin.send("/contacts 91340400MA2N0000XY")
+    assert "王芳" in last_text(admin)
+    assert "李雷" not in last_text(admin)
+    await admin.send("/contacts 91340400MA2N0001XY")  # no such enterprise: the usage answer
+    assert "用法" in last_text(admin)
+    audit = {r[0] for r in await bot.db.fetchall("SELECT action FROM audit_log")}
+    assert {"approve_contact", "remove_contact"} <= audit
+
+
+async def test_the_roster_phone_shared_by_contact_button_is_proof_enough(
+    bot: BotRunner, api: FakeBotAPI, owner: FakeUser
+) -> None:
+    await register(owner)
+    async with bot.db.transaction() as tx:  # as an imported roster holds it
+        await tx.execute("UPDATE enterprises SET phone = '+8613900002222'")
+    typed = await join(api, 1002, "李雷")  # typing the number proves nothing
+    assert "确认之前" in last_text(typed)
+    shared = await join(api, 1003, "赵敏", shared="+8613900002222")
+    assert "登记完成" in last_text(shared)
+    contacts = await bot.enterprises.contacts_of(1)
+    assert {c.name for c in contacts} == {"王芳", "赵敏"}
+
+
+async def test_a_join_request_lapses_after_the_configured_days(
+    bot: BotRunner, api: FakeBotAPI, owner: FakeUser
+) -> None:
+    await register(owner)
+    await join(api, 1002, "李雷")
+    request = await wait(api, owner, "申请成为")
+    assert "7 天内有效" in request.plain
+    bot.clock.advance(days=7, minutes=1)
+    await owner.press("✅ 同意", request)
+    assert "已经处理过或已过期" in (api.callback_answers[-1].text or "")
+    assert {c.name for c in await bot.enterprises.contacts_of(1)} == {"王芳"}

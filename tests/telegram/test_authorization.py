@@ -7,16 +7,22 @@ import pytest
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
 from tests.conftest import ADMIN_ID, BotRunner
-from tests.telegram.people import onboard, open_case, registered_owner, wait
+from tests.telegram.people import join, onboard, open_case, registered_owner, wait
 from tests.telegram.steps import last_text
 
 NOT_AVAILABLE = "这个功能对您的账号不可用"
-# PRODUCT §8, written out here independently of bot/telegram/commands.py.
+# PRODUCT §8, written out here independently of bot/telegram/commands.py (and /contacts of
+# issue 9: owners approve and remove their enterprise's contacts, liaisons and admins too).
 ALLOWED = {
-    "owner": {"register", "ask", "mycases", "faq", "privacy", "deleteme"},
-    "liaison": {"cases", "reply", "note", "away", "back"},
+    "owner": {"register", "ask", "mycases", "faq", "privacy", "deleteme", "contacts"},
+    "liaison": {"cases", "reply", "note", "away", "back", "contacts"},
     "counsel": {"cases", "reply", "note", "away", "back"},
-    "admin": {"cases", "reply", "note", "staff", "invite", "assign"},
+    "admin": {"cases", "reply", "note", "staff", "invite", "assign", "contacts"},
+    # Roles of their own: deactivated staff keep nothing; a contact waiting for approval has
+    # the owner's commands, which tell them they are waiting (checked below).
+    "deactivated liaison": set(),
+    "deactivated admin": set(),
+    "pending contact": {"register", "ask", "mycases", "faq", "privacy", "deleteme", "contacts"},
 }
 RESTRICTED = sorted(set().union(*ALLOWED.values()))
 
@@ -29,7 +35,22 @@ async def people(bot: BotRunner, api: FakeBotAPI) -> dict[str, FakeUser]:
         api, admin, 7101, "counsel", "李律师", title="律师", specialties=("合同",)
     )
     owner = await registered_owner(api, 100, code_number(1))
-    return {"owner": owner, "liaison": liaison, "counsel": counsel, "admin": admin}
+    gone = await onboard(api, admin, 7050, "liaison", "离职民警")
+    chief = await onboard(api, admin, 7550, "admin", "前主任", title="主任")
+    await admin.send("/staff")
+    await admin.press("停用 离职民警")
+    await admin.send("/staff")
+    await admin.press("停用 前主任")
+    pending = await join(api, 300, "陌生人", code_number(1))
+    return {
+        "owner": owner,
+        "liaison": liaison,
+        "counsel": counsel,
+        "admin": admin,
+        "deactivated liaison": gone,
+        "deactivated admin": chief,
+        "pending contact": pending,
+    }
 
 
 async def test_every_restricted_command_as_every_role(
@@ -43,6 +64,8 @@ async def test_every_restricted_command_as_every_role(
                 assert NOT_AVAILABLE not in answer, (role, command, answer)
             else:
                 assert NOT_AVAILABLE in answer, (role, command, answer)
+            if role == "pending contact" and command in ("ask", "mycases", "contacts"):
+                assert "等待" in answer, (role, command, answer)
             await user.send("/cancel")  # leave any dialog the command opened
 
 

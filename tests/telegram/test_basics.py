@@ -17,6 +17,7 @@ OWNER_COMMANDS = [
     "ask",
     "mycases",
     "faq",
+    "contacts",
     "language",
     "privacy",
     "deleteme",

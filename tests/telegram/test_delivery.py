@@ -187,6 +187,9 @@ async def test_staff_reply_acknowledged_with_contact_count(
     await colleague.send("李雷")
     await colleague.send("13900001111")
     await colleague.press("✅ 确认提交")
+    await wait(api, owner, "申请成为")
+    await owner.press("✅ 同意")  # the first contact approves the second
+    await wait(api, colleague, "您已成为")
     number = await open_case(api, owner, "治安业务", "门口有人拦车")
     await liaison.send(f"/reply {number} 两位联系人都能收到")
     await wait(api, owner, "两位联系人都能收到")

@@ -10,6 +10,7 @@ import pytest
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
 from tests.conftest import BotRunner, FakeClock, make_settings
+from tests.telegram.people import wait
 from tests.telegram.steps import BUTTONS, Answers, fill_until_summary, last_text, register
 
 
@@ -320,6 +321,12 @@ async def test_second_contact_joins_the_same_enterprise(
     assert first is not None
     assert second is not None
     assert first.enterprise.id == second.enterprise.id
+    assert "等待" in last_text(colleague) or "确认" in last_text(colleague)
+    contacts = await bot.enterprises.contacts_of(first.enterprise.id)
+    assert {c.name for c in contacts} == {"王芳"}  # a second contact joins once approved
+    await wait(api, owner, "申请成为")
+    await owner.press("✅ 同意")
+    await wait(api, colleague, "您已成为")
     contacts = await bot.enterprises.contacts_of(first.enterprise.id)
     assert {c.name for c in contacts} == {"王芳", "李雷"}
 

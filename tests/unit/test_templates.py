@@ -21,8 +21,16 @@ ENTERPRISE = Enterprise(
 )
 
 
+class _Contact:
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
 class _Registration:
     enterprise = ENTERPRISE
+
+    def __init__(self, status: str = "active") -> None:
+        self.contact = _Contact(status)
 
 
 SAMPLE: dict[str, Any] = {
@@ -118,7 +126,16 @@ SAMPLE: dict[str, Any] = {
     "phones": [{"label": "12348 热线", "phone": "12348"}],
     "topic": "劳动 & 用工",
     "helpful": True,
+    # contacts
+    "status": "active",
+    "days": 7,
+    "decision": "approve",
+    "contacts": [
+        {"name": "<王芳>", "phone": "+8613812345678", "pending": True, "you": False},
+        {"name": "李雷", "phone": "+8613912345678", "pending": False, "you": True},
+    ],
 }
+STATUSES = ("active", "pending", "refused", "removed")
 # Templates that branch on a value are rendered once per value: each branch must say something.
 VARIANTS: dict[str, list[dict[str, Any]]] = {
     "registration/error_name": [{"rule": r.value} for r in TextRule],
@@ -126,7 +143,14 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "registration/error_phone": [{"rule": r.value} for r in PhoneRule],
     "errors/expected_input": [{"expected": e} for e in ("text", "button", "phone")],
     "cancelled": [{"dialog": d, "updating": u} for d in ("registration", None) for u in (1, 0)],
-    "start": [{"registration": None}, {}],
+    "start": [{"registration": None}, *({"registration": _Registration(s)} for s in STATUSES)],
+    "contacts/waiting": [{"registration": _Registration(s)} for s in STATUSES[1:]],
+    "registration/saved": [{"status": s, "updating": u} for s in STATUSES[:2] for u in (1, 0)],
+    "contacts/decided": [
+        *({"problem": p} for p in ("stale", "not_allowed")),
+        *({"problem": "", "decision": d} for d in ("approve", "refuse", "remove")),
+    ],
+    "contacts/list": [{}, {"contacts": []}],
     "errors/unknown_input": [{"registered": True}, {"registered": False}],
     "registration/summary": [{"updating": False, "existing": False}, {"imported": False}],
     "cases/opened": [{}, {"assignee": {"name": "", "title": ""}}],
