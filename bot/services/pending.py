@@ -1,7 +1,7 @@
 """Pending inputs and where free input goes (PRODUCT §3.3, §4).
 
-`route` decides what a message outside any dialog is about, in this order: an input the user
-was asked for (pending), a Telegram reply to a message of a case, an owner's only open case,
+`route` decides what a message outside any dialog is about, in this order: a Telegram reply to
+a message of a case, an input the user was asked for (pending), an owner's only open case,
 "which case?" for an owner with several, "reply to a case message" for staff, else nothing
 (the FAQ answers). Every step of it is stored: a held message survives a restart.
 """
@@ -63,13 +63,16 @@ class PendingService:
 
     async def route(self, actor: Actor, chat_id: int, reply_to: int | None, held: Held) -> Route:
         """Decide where a free input goes; an owner's message for "which case?" is held."""
-        pending = await self.current(chat_id, actor.telegram_id)
-        if pending is not None:
-            return Route(Destination.PENDING, pending=pending)
+        # A Telegram reply to a message of a case always goes to that case: a pending prompt
+        # (Reply pressed on another case, a transfer reason) takes only input that is not such
+        # a reply, and stays pending.
         if reply_to is not None:
             case = await self._queries.case_of_message(chat_id, reply_to)
             if case is not None:
                 return Route(Destination.CASE, case=case)
+        pending = await self.current(chat_id, actor.telegram_id)
+        if pending is not None:
+            return Route(Destination.PENDING, pending=pending)
         if actor.role is Role.DEACTIVATED:
             return Route(Destination.NONE)
         if actor.role is not Role.OWNER:

@@ -1,7 +1,7 @@
 """Free input that belongs to a case (PRODUCT §3.3, §4): relayed, or the input it was asked for.
 
-Text, photos and documents outside a dialog are routed by PendingService.route (a pending
-input, a Telegram reply to a case message, an owner's only open case, "which case?"); what is
+Text, photos and documents outside a dialog are routed by PendingService.route (a Telegram
+reply to a case message, a pending input, an owner's only open case, "which case?"); what is
 not about a case goes on to the FAQ / help handler.
 """
 

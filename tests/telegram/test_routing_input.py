@@ -1,0 +1,56 @@
+"""Every message reaches the case it was meant for (PRODUCT §3.3, §4, §10)."""
+
+from __future__ import annotations
+
+from fake_telegram import FakeBotAPI, FakeUser
+from tests.codes import code_number
+from tests.conftest import BotRunner
+from tests.telegram.people import onboard, open_case, registered_owner, wait
+from tests.telegram.steps import last_text
+
+
+async def two_cases(api: FakeBotAPI, admin: FakeUser) -> tuple[FakeUser, FakeUser, FakeUser]:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    a = await registered_owner(api, 101, code_number(11))
+    b = await registered_owner(api, 102, code_number(12))
+    return liaison, a, b
+
+
+async def test_a_telegram_reply_to_a_case_wins_over_a_pending_reply_prompt(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser
+) -> None:
+    liaison, a, b = await two_cases(api, admin)
+    first = await open_case(api, a, "治安业务", "甲企业门口有人拦车")
+    second = await open_case(api, b, "治安业务", "乙企业货车被扣")
+    card_a = await wait(api, liaison, f"新事项 {first}")
+    card_b = await wait(api, liaison, f"新事项 {second}")
+    await liaison.press("💬 回复", card_a)  # Reply on A ...
+    await liaison.reply(card_b, "这是给乙企业的答复")  # ... then a Telegram reply to B's card
+    await wait(api, b, "这是给乙企业的答复")
+    await liaison.send("这是给甲企业的答复")  # the pending Reply on A still takes the next text
+    await wait(api, a, "这是给甲企业的答复")
+    await bot.drained()
+    assert not any("乙企业的答复" in m.plain for m in a.inbox)
+    assert not any("甲企业的答复" in m.plain for m in b.inbox)
+
+
+async def test_a_telegram_reply_does_not_become_a_pending_transfer_reason(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser
+) -> None:
+    liaison, a, b = await two_cases(api, admin)
+    first = await open_case(api, a, "治安业务", "甲企业门口有人拦车")
+    second = await open_case(api, b, "治安业务", "乙企业货车被扣")
+    card_a = await wait(api, liaison, f"新事项 {first}")
+    card_b = await wait(api, liaison, f"新事项 {second}")
+    await onboard(api, admin, 7002, "liaison", "王警官")
+    await liaison.press("↪️ 转交", card_a)
+    await liaison.press("王警官（民警）")
+    await liaison.reply(card_b, "乙企业请稍候")
+    await wait(api, b, "乙企业请稍候")
+    row = await bot.db.fetchone("SELECT assignee_id FROM cases WHERE number = ?", (first,))
+    staff = await bot.db.fetchone("SELECT id FROM staff WHERE display_name = '张警官'")
+    assert row is not None
+    assert staff is not None
+    assert row[0] == staff[0]  # A was not transferred with B's text as its reason
+    await liaison.send("休假，转给王警官")  # the pending reason prompt still works
+    assert "已转交给 王警官（民警）" in last_text(liaison)
