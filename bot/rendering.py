@@ -79,8 +79,12 @@ class Renderer:
     @jinja2.pass_context
     def _choice_label(self, context: jinja2.runtime.Context, kind: str, ident: str) -> str:
         """A configured district, industry or category label in the template's language."""
+        return self.choice(kind, ident, Language(context["lang"]))
+
+    def choice(self, kind: str, ident: str, lang: Language) -> str:
+        """A configured district, industry or category label in a language (else the id)."""
         found = self._choices.get(kind, {}).get(ident)
-        return found.label(Language(context["lang"])) if found else ident
+        return found.label(lang) if found else ident
 
     def _local_time(self, value: str | datetime) -> str:
         """An ISO timestamp shown in the deployment's timezone."""

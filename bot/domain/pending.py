@@ -64,7 +64,7 @@ class Pending:
     kind: PendingKind
     case_id: int | None = None
     target: int | None = None  # TRANSFER_REASON: the staff id, None for back to routing
-    held: Held | None = None  # CHOOSE_CASE: the message waiting for its case
+    held: tuple[Held, ...] = ()  # CHOOSE_CASE: the messages waiting for their case, in order
 
     def to_data(self) -> dict[str, Any]:
         """The stored answers of the pending dialog row."""
@@ -73,8 +73,8 @@ class Pending:
             stored["case_id"] = self.case_id
         if self.kind is PendingKind.TRANSFER_REASON:
             stored["target"] = self.target
-        if self.held is not None:
-            stored.update(self.held.to_dict())
+        if self.held:
+            stored["held"] = [h.to_dict() for h in self.held]
         return stored
 
     @classmethod
@@ -83,9 +83,15 @@ class Pending:
         pending_kind = PendingKind(kind)
         case_id = data.get("case_id")
         target = data.get("target")
+        held: tuple[Held, ...] = ()
+        if pending_kind is PendingKind.CHOOSE_CASE:
+            raw = data.get("held")
+            # Rows stored before held lists kept one message's keys at the top level.
+            items = raw if isinstance(raw, list) else [data]
+            held = tuple(Held.from_dict(h) for h in items if isinstance(h, dict))
         return cls(
             pending_kind,
             case_id=int(case_id) if case_id is not None else None,
             target=int(target) if target is not None else None,
-            held=Held.from_dict(data) if pending_kind is PendingKind.CHOOSE_CASE else None,
+            held=held,
         )

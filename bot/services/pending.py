@@ -71,6 +71,8 @@ class PendingService:
             if case is not None:
                 return Route(Destination.CASE, case=case)
         pending = await self.current(chat_id, actor.telegram_id)
+        if pending is not None and pending.kind is PendingKind.CHOOSE_CASE:
+            return await self._hold(actor, chat_id, (*pending.held, held))
         if pending is not None:
             return Route(Destination.PENDING, pending=pending)
         if actor.role is Role.DEACTIVATED:
@@ -83,8 +85,19 @@ class PendingService:
         if len(open_cases) == 1:
             return Route(Destination.CASE, case=open_cases[0])
         if len(open_cases) > 1:
-            await self.expect(
-                chat_id, actor.telegram_id, Pending(PendingKind.CHOOSE_CASE, held=held)
-            )
-            return Route(Destination.CHOOSE, choices=open_cases)
+            return await self._hold(actor, chat_id, (held,), open_cases)
         return Route(Destination.NONE)
+
+    async def _hold(
+        self,
+        actor: Actor,
+        chat_id: int,
+        held: tuple[Held, ...],
+        open_cases: list[Case] | None = None,
+    ) -> Route:
+        """Keep every message written before the owner chose (stored), and ask again."""
+        if open_cases is None:
+            open_cases = await self._queries.owner_cases(actor, open_only=True)
+        waiting = Pending(PendingKind.CHOOSE_CASE, held=held)
+        await self.expect(chat_id, actor.telegram_id, waiting)
+        return Route(Destination.CHOOSE, pending=waiting, choices=open_cases)

@@ -173,6 +173,10 @@ async def _add_info(
         await problem(update, context, "closed", case.number)
         return
     await answer_query(update)
+    waiting = await context.services.pending.current(chat_id(update), user_id(update))
+    if waiting is not None and waiting.kind is PendingKind.CHOOSE_CASE and waiting.held:
+        # Choosing this case to add information to is choosing where the held messages go.
+        await _deliver_held(update, context, actor, case, waiting)
     await _expect(update, context, Pending(PendingKind.ADD_INFO, case_id=case.id))
     await reply(update, context, "cases/add_info", number=case.number)
 
@@ -224,17 +228,25 @@ async def _reopen(
 async def _pick(
     update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
 ) -> None:
-    """Which case a held message was about: relay the held message to it."""
+    """Which case the held messages were about: relay every one of them to it, in order."""
     pending = await context.services.pending.current(chat_id(update), user_id(update))
-    if pending is None or pending.kind is not PendingKind.CHOOSE_CASE or pending.held is None:
+    if pending is None or pending.kind is not PendingKind.CHOOSE_CASE or not pending.held:
         await problem(update, context, "closed", case.number)
         return
     await answer_query(update)
     await clear_buttons(update)
+    await _deliver_held(update, context, actor, case, pending)
+
+
+async def _deliver_held(
+    update: Update, context: BotContext, actor: Actor, case: Case, pending: Pending
+) -> None:
+    """Relay the held messages to the case the owner chose; the pending choice ends."""
+    for held in pending.held:
+        relaying = context.services.relay.from_owner(actor, case, held.text, held.attachment)
+        if not await guard(update, context, relaying, case.number):
+            return  # said why; the messages stay held for another choice
     await context.services.pending.forget(chat_id(update), user_id(update))
-    held = pending.held
-    relaying = context.services.relay.from_owner(actor, case, held.text, held.attachment)
-    await guard(update, context, relaying, case.number)
 
 
 _BUTTONS: dict[str, Press] = {

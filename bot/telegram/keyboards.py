@@ -23,7 +23,13 @@ def case_list(
             button(
                 context,
                 update,
-                labels.label(lang, "case_choose", c.number),
+                labels.label(
+                    lang,
+                    "case_choose",
+                    c.number,
+                    labels.choice("category", c.category, lang),
+                    _words(c.description),
+                ),
                 CASE,
                 action,
                 str(c.id),
@@ -32,6 +38,12 @@ def case_list(
         for c in cases
     ]
     return keyboard(rows) if rows else None
+
+
+def _words(text: str, limit: int = 12) -> str:
+    """The first few words of a description, for a button that says what the case is."""
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def case_detail(

@@ -54,7 +54,8 @@ async def on_input(update: Update, context: BotContext, fallback: Handler) -> No
     elif route.to is Destination.CHOOSE:
         lang = await language(update, context)
         markup = keyboards.case_list(context, update, lang, route.choices, "pick")
-        await reply(update, context, "cases/choose_case", markup)
+        count = len(route.pending.held) if route.pending else 1
+        await reply(update, context, "cases/choose_case", markup, held=count)
     elif route.to is Destination.STAFF_WHICH:
         await reply(update, context, "cases/which_case_staff")
     else:
@@ -75,9 +76,6 @@ async def _answer_pending(
     update: Update, context: BotContext, actor: Actor, pending: Pending, held: Held
 ) -> None:
     services = context.services
-    if pending.kind is PendingKind.CHOOSE_CASE:
-        await reply(update, context, "cases/choose_case")  # buttons are on the message above
-        return
     assert pending.case_id is not None
     try:
         case = await services.queries.get(actor, pending.case_id)

@@ -127,9 +127,13 @@ async def test_owner_with_two_open_cases_is_asked_which(
     await owner.send("补充：拦车的是三个人")
     assert "这条消息是关于哪一个的" in last_text(owner)
     assert owner.last is not None
-    assert owner.last.button_labels == [second, first]
+    # Each button says what the case is: number, category and its first words.
+    assert owner.last.button_labels == [
+        f"{second} · 车驾管业务 · 第二个问题：驾驶证到期",
+        f"{first} · 治安业务 · 第一个问题：门口拦车",
+    ]
     await bot.restart()  # the held message is stored, not in memory
-    await owner.press(first)
+    await owner.press(f"{first} · 治安业务 · 第一个问题：门口拦车")
     relayed = await wait(api, liaison, "补充：拦车的是三个人")
     assert first in relayed.plain
 
@@ -287,8 +291,8 @@ async def test_owner_with_two_open_cases_sends_a_photo_and_picks_the_case(
     second = await open_case(api, owner, "治安业务", "员工证件需要办理")
     await owner.send_photo(caption="现场照片")
     question = await wait(api, owner, "哪一个")
-    assert question.button_labels == [second, first]
-    await owner.press(first)
+    assert [label.split(" · ")[0] for label in question.button_labels] == [second, first]
+    await owner.press(question.button_labels[1])
     photo = await wait(api, liaison, "现场照片")
     assert photo.kind == "photo"
     assert first in photo.plain

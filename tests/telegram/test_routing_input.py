@@ -6,7 +6,7 @@ from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
 from tests.conftest import BotRunner
 from tests.telegram.people import onboard, open_case, registered_owner, wait
-from tests.telegram.steps import last_text
+from tests.telegram.steps import last_text, register
 
 
 async def two_cases(api: FakeBotAPI, admin: FakeUser) -> tuple[FakeUser, FakeUser, FakeUser]:
@@ -54,3 +54,41 @@ async def test_a_telegram_reply_does_not_become_a_pending_transfer_reason(
     assert row[0] == staff[0]  # A was not transferred with B's text as its reason
     await liaison.send("休假，转给王警官")  # the pending reason prompt still works
     assert "已转交给 王警官（民警）" in last_text(liaison)
+
+
+async def test_every_message_written_before_choosing_goes_to_the_chosen_case(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    first = await open_case(api, owner, "治安业务", "第一个问题：门口拦车")
+    await open_case(api, owner, "车驾管业务", "第二个问题：驾驶证到期")
+    await owner.send("补充一：拦车的是三个人")
+    await owner.send("补充二：车牌皖D12345")
+    await owner.send_photo(caption="补充三：现场照片")
+    question = owner.last
+    assert question is not None
+    assert "这 3 条消息" in question.plain
+    assert len(question.button_labels) == 2  # asked again, with its buttons
+    await owner.press(next(b for b in question.button_labels if b.startswith(first)))
+    for text in ("补充一", "补充二", "补充三"):
+        relayed = await wait(api, liaison, text)
+        assert first in relayed.plain
+    texts = [m.plain for m in liaison.inbox if "补充" in m.plain]
+    assert [t.split("补充")[1][0] for t in texts] == ["一", "二", "三"]  # in order
+
+
+async def test_held_messages_go_to_the_case_chosen_through_add_information(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    first = await open_case(api, owner, "治安业务", "第一个问题：门口拦车")
+    await open_case(api, owner, "车驾管业务", "第二个问题：驾驶证到期")
+    await owner.send("拦车的是三个人")  # held: which case?
+    await owner.send("/mycases")
+    assert owner.last is not None
+    await owner.press(next(b for b in owner.last.button_labels if b.startswith(first)))
+    await owner.press("➕ 补充信息")
+    relayed = await wait(api, liaison, "拦车的是三个人")
+    assert first in relayed.plain
