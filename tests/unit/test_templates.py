@@ -130,6 +130,7 @@ SAMPLE: dict[str, Any] = {
     "status": "active",
     "days": 7,
     "decision": "approve",
+    "held": 2,
     "contacts": [
         {"name": "<王芳>", "phone": "+8613812345678", "pending": True, "you": False},
         {"name": "李雷", "phone": "+8613912345678", "pending": False, "you": True},
@@ -151,6 +152,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         *({"problem": "", "decision": d} for d in ("approve", "refuse", "remove")),
     ],
     "contacts/list": [{}, {"contacts": []}],
+    "cases/choose_case": [{"held": 1}, {"held": 3}],
     "errors/unknown_input": [{"registered": True}, {"registered": False}],
     "registration/summary": [{"updating": False, "existing": False}, {"imported": False}],
     "cases/opened": [{}, {"assignee": {"name": "", "title": ""}}],
