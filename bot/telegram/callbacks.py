@@ -19,7 +19,8 @@ _SIG_CHARS = 8
 REGISTRATION = "reg"  # start, consent, cancel, district|industry <id>, edit, field <step>, back
 INTAKE = "ask"  # cat <category>, urg normal|urgent, submit, cancel
 FAQ = "faq"  # t <topic> <page>, e <entry>, yes|no <query>, home, ask q <query> | ask e <entry>
-CASE = "case"  # accept|reply|transfer|resolve|view|info|close|skip|reopen|pick <case>,
+CASE = "case"  # accept|reply|transfer|resolve|view|info|close|closeyes|closeno|skip|reopen|
+#               pick <case>,
 #               to <case> <staff id>|route, rate <case> <stars>
 ONBOARDING = "onb"  # district <id>, spec <specialty>, done
 STAFF = "staff"  # off <staff id> (deactivate), page <n>

@@ -184,11 +184,32 @@ async def _add_info(
 async def _close(
     update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
 ) -> None:
+    """Close, from a case's history: one tap must not end an urgent case, so confirm first."""
+    if not allows(case, Action.CLOSE) or actor.role is not Role.OWNER:
+        await problem(update, context, "closed", case.number)
+        return
+    await answer_query(update)
+    lang = await language(update, context)
+    markup = keyboards.close_confirmation(context, update, lang, case)
+    await reply(update, context, "cases/close_confirm", markup, number=case.number)
+
+
+async def _close_yes(
+    update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
+) -> None:
     closing = context.services.lifecycle.close_by_owner(actor, case)
     if await guard(update, context, closing, case.number):
         await answer_query(update)
         await clear_buttons(update)
         await reply(update, context, "cases/closed_done", number=case.number)
+
+
+async def _close_no(
+    update: Update, context: BotContext, actor: Actor, case: Case, args: tuple[str, ...]
+) -> None:
+    await answer_query(update)
+    await clear_buttons(update)
+    await reply(update, context, "cases/close_kept", number=case.number)
 
 
 async def _rate(
@@ -258,6 +279,8 @@ _BUTTONS: dict[str, Press] = {
     "view": _view,
     "info": _add_info,
     "close": _close,
+    "closeyes": _close_yes,
+    "closeno": _close_no,
     "rate": _rate,
     "skip": _skip,
     "reopen": _reopen,

@@ -67,6 +67,35 @@ def case_detail(
     )
 
 
+def close_confirmation(
+    context: BotContext, update: Update, lang: Language, case: Case
+) -> InlineKeyboardMarkup:
+    """Yes, close it / No, keep it."""
+    labels = context.services.renderer
+    return keyboard(
+        [
+            [
+                button(
+                    context,
+                    update,
+                    labels.label(lang, "case_close_yes"),
+                    CASE,
+                    "closeyes",
+                    str(case.id),
+                ),
+                button(
+                    context,
+                    update,
+                    labels.label(lang, "case_close_no"),
+                    CASE,
+                    "closeno",
+                    str(case.id),
+                ),
+            ]
+        ]
+    )
+
+
 def transfer_targets(
     context: BotContext, update: Update, lang: Language, case: Case, targets: Sequence[Staff]
 ) -> InlineKeyboardMarkup:

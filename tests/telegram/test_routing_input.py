@@ -92,3 +92,27 @@ async def test_held_messages_go_to_the_case_chosen_through_add_information(
     await owner.press("➕ 补充信息")
     relayed = await wait(api, liaison, "拦车的是三个人")
     assert first in relayed.plain
+
+
+async def test_closing_from_mycases_asks_for_confirmation(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)
+    await owner.send("/mycases")
+    assert owner.last is not None
+    await owner.press(owner.last.button_labels[0])
+    await owner.press("✖️ 结束事项")
+    assert "确定要结束事项" in last_text(owner)
+    await owner.press("↩️ 不结束，保留")
+    assert "仍在处理中" in last_text(owner)
+    row = await bot.db.fetchone("SELECT status FROM cases WHERE number = ?", (number,))
+    assert row is not None
+    assert row[0] == "open"  # one tap did not close it
+    await owner.press("✖️ 结束事项")
+    await owner.press("✖️ 确认结束")
+    assert "已结束" in last_text(owner)
+    row = await bot.db.fetchone("SELECT status FROM cases WHERE number = ?", (number,))
+    assert row is not None
+    assert row[0] == "closed"
