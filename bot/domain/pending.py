@@ -26,6 +26,7 @@ class PendingKind(enum.StrEnum):
     ADD_INFO = "add_info"  # owner: the next message goes to case_id
     TRANSFER_REASON = "transfer_reason"  # staff: the next text is the reason; target or routing
     COMMENT = "comment"  # owner: the next text comments the rating of case_id
+    NEW_REQUEST = "new_request"  # owner wrote to closed case_id: held, offered as a new /ask
 
 
 # Kinds whose input must be text (the others take any message a case takes).
@@ -84,7 +85,7 @@ class Pending:
         case_id = data.get("case_id")
         target = data.get("target")
         held: tuple[Held, ...] = ()
-        if pending_kind is PendingKind.CHOOSE_CASE:
+        if pending_kind in (PendingKind.CHOOSE_CASE, PendingKind.NEW_REQUEST):
             raw = data.get("held")
             # Rows stored before held lists kept one message's keys at the top level.
             items = raw if isinstance(raw, list) else [data]

@@ -71,6 +71,11 @@ class PendingService:
             if case is not None:
                 return Route(Destination.CASE, case=case)
         pending = await self.current(chat_id, actor.telegram_id)
+        if pending is not None and pending.kind is PendingKind.NEW_REQUEST:
+            # The offer to send a closed case's message as a new request does not hold the
+            # next message: the owner moved on, so it is routed as usual.
+            await self.forget(chat_id, actor.telegram_id)
+            pending = None
         if pending is not None and pending.kind is PendingKind.CHOOSE_CASE:
             return await self._hold(actor, chat_id, (*pending.held, held))
         if pending is not None:

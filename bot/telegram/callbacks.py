@@ -17,7 +17,7 @@ _SIG_CHARS = 8
 
 # Every prefix, with the actions under it. Codes are short: callback data has 64 bytes.
 REGISTRATION = "reg"  # start, consent, cancel, district|industry <id>, edit, field <step>, back
-INTAKE = "ask"  # cat <category>, urg normal|urgent, submit, cancel
+INTAKE = "ask"  # cat <category>, urg normal|urgent, submit, cancel, anew (closed case's message)
 FAQ = "faq"  # t <topic> <page>, e <entry>, yes|no <query>, home, ask q <query> | ask e <entry>
 CASE = "case"  # accept|reply|transfer|resolve|view|info|close|closeyes|closeno|skip|reopen|
 #               pick <case>,

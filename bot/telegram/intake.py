@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.domain.cases import NotAllowed
 from bot.domain.models import DialogState, Role
+from bot.domain.pending import PendingKind
 from bot.services.intake import DESCRIPTION_MAX, DIALOG_NAME, DescriptionError, IntakeStep
 from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
@@ -246,6 +247,27 @@ async def begin_from_faq(update: Update, context: BotContext) -> str | int:
     return await begin(update, context, prefilled=question)
 
 
+async def begin_anew(update: Update, context: BotContext) -> str | int:
+    """ "Send as a new request" under a message to a closed case: /ask with it prefilled."""
+    query = update.callback_query
+    assert query is not None
+    callback = context.services.callbacks.decode(user_id(update), query.data)
+    pending = context.services.pending
+    held = await pending.current(chat_id(update), user_id(update))
+    if callback is None or held is None or held.kind is not PendingKind.NEW_REQUEST:
+        await answer_query(update)
+        await reply(update, context, "errors/stale_button")
+        return END
+    await pending.forget(chat_id(update), user_id(update))
+    message = held.held[0] if held.held else None
+    state = await begin(update, context, prefilled=message.text if message else None)
+    if message is not None and message.attachment is not None and state != END:
+        dialog = await context.services.intake.current(chat_id(update), user_id(update))
+        if dialog is not None:
+            await context.services.intake.attach(dialog, message.attachment)
+    return state
+
+
 def conversation() -> ConversationHandler[BotContext]:
     """The /ask ConversationHandler; app.py registers it."""
     steps: list[BaseHandler[Update, BotContext, Any]] = [
@@ -257,6 +279,7 @@ def conversation() -> ConversationHandler[BotContext]:
         entry_points=[
             CommandHandler(commands.ASK, begin),
             CallbackQueryHandler(begin_from_faq, pattern=CallbackCodec.pattern("faq", "ask")),
+            CallbackQueryHandler(begin_anew, pattern=CallbackCodec.pattern(PREFIX, "anew")),
         ],
         states={step.value: steps for step in IntakeStep},
         fallbacks=[

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.domain.models import Case, Contact, ContactStatus, Language, Staff
-from bot.telegram.callbacks import CASE, CONTACT, ONBOARDING, STAFF
+from bot.telegram.callbacks import CASE, CONTACT, INTAKE, ONBOARDING, STAFF
 from bot.telegram.common import button, keyboard
 from bot.telegram.context import BotContext
 
@@ -94,6 +94,12 @@ def close_confirmation(
             ]
         ]
     )
+
+
+def new_request(context: BotContext, update: Update, lang: Language) -> InlineKeyboardMarkup:
+    """ "Send as a new request" (the /ask dialog, prefilled with the held message)."""
+    label = context.services.renderer.label(lang, "send_as_new_request")
+    return keyboard([[button(context, update, label, INTAKE, "anew")]])
 
 
 def transfer_targets(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.domain.cases import Actor
+from bot.domain.cases import Action, Actor, allows
 from bot.domain.models import Case, Role, Staff
 from bot.domain.pending import TEXT_ONLY, Held, Pending, PendingKind
 from bot.services.pending import Destination
@@ -65,11 +65,23 @@ async def on_input(update: Update, context: BotContext, fallback: Handler) -> No
 async def relay(update: Update, context: BotContext, actor: Actor, case: Case, held: Held) -> None:
     """Relay a message to a case from its owner or its staff; refusals are answered."""
     relays = context.services.relay
+    if actor.role is Role.OWNER and not allows(case, Action.OWNER_MESSAGE):
+        await _offer_new_request(update, context, case, held)
+        return
     if actor.role is Role.OWNER:
         action = relays.from_owner(actor, case, held.text, held.attachment)
     else:
         action = relays.from_staff(actor, case, held.text, held.attachment)
     await guard(update, context, action, case.number)
+
+
+async def _offer_new_request(update: Update, context: BotContext, case: Case, held: Held) -> None:
+    """A message to a closed case is not thrown away: kept, and offered as a new request."""
+    waiting = Pending(PendingKind.NEW_REQUEST, case_id=case.id, held=(held,))
+    await context.services.pending.expect(chat_id(update), user_id(update), waiting)
+    lang = await language(update, context)
+    markup = keyboards.new_request(context, update, lang)
+    await reply(update, context, "cases/closed_reply", markup, number=case.number)
 
 
 async def _answer_pending(

@@ -116,3 +116,30 @@ async def test_closing_from_mycases_asks_for_confirmation(
     row = await bot.db.fetchone("SELECT status FROM cases WHERE number = ?", (number,))
     assert row is not None
     assert row[0] == "closed"
+
+
+async def test_a_reply_to_a_closed_case_is_offered_as_a_new_request(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    number = await open_case(api, owner, "治安业务", "门口有人拦车")
+    card = await wait(api, liaison, number)
+    await liaison.reply(card, "已处理")
+    answer = await wait(api, owner, "已处理")
+    await liaison.press("🏁 已解决", card)
+    resolved = await wait(api, owner, "已经解决")
+    await owner.press("⭐⭐⭐⭐⭐", resolved)
+    await owner.press("跳过")
+    await owner.reply(answer, "又有人来拦车了，车牌皖D54321")
+    assert "已结束" in last_text(owner)
+    assert "这条消息没有发给工作人员" in last_text(owner)
+    await owner.press("📝 作为新求助提交")
+    await owner.press("治安业务")  # the description is already there: urgency next
+    await owner.press("一般")
+    await owner.press("✅ 提交求助")
+    receipt = await wait(api, owner, "已收到您的求助")
+    assert "HN-000002" in receipt.plain
+    row = await bot.db.fetchone("SELECT description FROM cases WHERE number = 'HN-000002'")
+    assert row is not None
+    assert row[0] == "又有人来拦车了，车牌皖D54321"
