@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from bot.domain.cases import Actor, Attachment
@@ -31,11 +32,22 @@ class IntakeStep(enum.StrEnum):
 
 
 class DescriptionError(ValueError):
-    """A description that is too short or too long."""
+    """A description that is too short or too long (length: what was sent, in characters)."""
 
-    def __init__(self, rule: str) -> None:
+    def __init__(self, rule: str, length: int = 0) -> None:
         super().__init__(rule)
         self.rule = rule
+        self.length = length
+
+
+# Telegram splits a pasted text over 4096 characters into messages sent back to back: a text
+# arriving within this many seconds of a refused part that was cut at the limit (at least
+# SPLIT_AT characters) is the rest of the same paste.
+PASTE_SECONDS = 2
+SPLIT_AT = 4000
+REFUSED_AT = "refused_paste_at"
+REFUSED_CHARS = "refused_paste_chars"
+REFUSED_LAST = "refused_paste_last"
 
 
 def next_step(data: dict[str, Any]) -> IntakeStep:
@@ -83,31 +95,70 @@ class IntakeService:
         dialog.data["category"] = category_id
         return await self._save(dialog)
 
-    async def describe(self, dialog: DialogState, text: str) -> DialogState:
-        """Store the description (added to any caption given with attachments)."""
+    async def describe(
+        self, dialog: DialogState, text: str, sent_at: datetime | None = None
+    ) -> DialogState:
+        """Store the description; raises DescriptionError (too short; too long, refused whole:
+        the later parts of a long paste are refused with it, never taken as the description)."""
         cleaned = text.strip()
-        earlier = str(dialog.data.get("caption_text") or "")
-        combined = f"{earlier}\n{cleaned}".strip() if earlier else cleaned
-        if len(combined) < self._min_chars:
-            raise DescriptionError("too_short")
-        if len(combined) > DESCRIPTION_MAX:
-            raise DescriptionError("too_long")
-        dialog.data["description"] = combined
+        if sent_at is not None and _continues_paste(dialog.data, sent_at):
+            total = int(str(dialog.data.get(REFUSED_CHARS) or 0)) + len(text)
+            dialog.data.update(
+                {REFUSED_AT: sent_at.isoformat(), REFUSED_CHARS: total, REFUSED_LAST: len(text)}
+            )
+            await self._save(dialog)
+            raise DescriptionError("rest_of_too_long", total)
+        for key in (REFUSED_AT, REFUSED_CHARS, REFUSED_LAST):
+            dialog.data.pop(key, None)
+        if len(cleaned) > DESCRIPTION_MAX:
+            if sent_at is not None:
+                dialog.data.update(
+                    {
+                        REFUSED_AT: sent_at.isoformat(),
+                        REFUSED_CHARS: len(text),
+                        REFUSED_LAST: len(text),
+                    }
+                )
+            await self._save(dialog)
+            raise DescriptionError("too_long", len(text))
+        if len(cleaned) < self._min_chars:
+            raise DescriptionError("too_short", len(cleaned))
+        dialog.data["description"] = cleaned
         return await self._save(dialog)
 
     async def attach(self, dialog: DialogState, attachment: Attachment) -> DialogState:
-        """Keep an attachment; its caption counts towards the description."""
+        """Keep an attachment with its caption. A caption never becomes the description by
+        itself: the description is still asked (the owner may choose to use the caption)."""
         attachments = list(_attachments(dialog))
         if len(attachments) >= ATTACHMENTS_MAX:
             raise DescriptionError("too_many")
         attachments.append(attachment.to_dict())
         dialog.data["attachments"] = attachments
-        if attachment.caption and not dialog.data.get("description"):
-            earlier = str(dialog.data.get("caption_text") or "")
-            captions = f"{earlier}\n{attachment.caption}".strip()
-            dialog.data["caption_text"] = captions
-            if len(captions) >= self._min_chars:
-                dialog.data["description"] = captions[:DESCRIPTION_MAX]
+        return await self._save(dialog)
+
+    def usable_caption(self, dialog: DialogState) -> str | None:
+        """The latest attachment's caption, if it could serve as the description."""
+        if dialog.data.get("description"):
+            return None
+        for stored in reversed(_attachments(dialog)):
+            caption = str(stored.get("caption") or "").strip()
+            if caption:
+                return caption if self._min_chars <= len(caption) <= DESCRIPTION_MAX else None
+        return None
+
+    async def use_caption(self, dialog: DialogState) -> DialogState:
+        """The latest caption becomes the description, and leaves its attachment (so the
+        history does not show it twice); raises DescriptionError when there is none usable."""
+        caption = self.usable_caption(dialog)
+        if caption is None:
+            raise DescriptionError("no_caption")
+        attachments = list(_attachments(dialog))
+        for stored in reversed(attachments):
+            if str(stored.get("caption") or "").strip() == caption:
+                stored["caption"] = None
+                break
+        dialog.data["attachments"] = attachments
+        dialog.data["description"] = caption
         return await self._save(dialog)
 
     async def set_urgency(self, dialog: DialogState, urgency: str) -> DialogState:
@@ -138,6 +189,15 @@ class IntakeService:
         dialog.state = next_step(dialog.data).value
         await self._dialogs.save_dialog(dialog)
         return dialog
+
+
+def _continues_paste(data: dict[str, Any], sent_at: datetime) -> bool:
+    """Whether a text is the next part of a refused paste: the last refused part was cut at
+    Telegram's limit and this one arrived right behind it."""
+    refused = data.get(REFUSED_AT)
+    if not isinstance(refused, str) or int(str(data.get(REFUSED_LAST) or 0)) < SPLIT_AT:
+        return False
+    return sent_at - datetime.fromisoformat(refused) <= timedelta(seconds=PASTE_SECONDS)
 
 
 def _attachments(dialog: DialogState) -> list[dict[str, Any]]:

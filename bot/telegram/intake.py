@@ -87,7 +87,11 @@ async def ask(update: Update, context: BotContext, dialog: DialogState) -> str:
         await reply(update, context, "intake/ask_category", keyboard(rows), prefilled=prefilled)
     elif step is IntakeStep.DESCRIPTION:
         await reply(
-            update, context, "intake/ask_description", minimum=settings.cases.description_min_chars
+            update,
+            context,
+            "intake/ask_description",
+            minimum=settings.cases.description_min_chars,
+            maximum=DESCRIPTION_MAX,
         )
     elif step is IntakeStep.URGENCY:
         rows = [
@@ -116,6 +120,11 @@ async def ask(update: Update, context: BotContext, dialog: DialogState) -> str:
             urgency=data["urgency"],
             description=data["description"],
             attachments=len(data.get("attachments", [])),  # type: ignore[arg-type]
+            captions=[
+                str(a["caption"])
+                for a in data.get("attachments", [])  # type: ignore[attr-defined]
+                if a.get("caption")
+            ],
         )
     return step.value
 
@@ -138,6 +147,8 @@ async def on_button(update: Update, context: BotContext) -> str | int:
             dialog = await intake.choose_category(dialog, arg)
         elif action == "urg" and step is IntakeStep.URGENCY:
             dialog = await intake.set_urgency(dialog, arg)
+        elif action == "usecap" and step is IntakeStep.DESCRIPTION:
+            dialog = await intake.use_caption(dialog)
         elif action == "submit" and step is IntakeStep.CONFIRM:
             actor = await context.actor(user_id(update))
             await answer_query(update)
@@ -163,7 +174,9 @@ async def on_text(update: Update, context: BotContext) -> str | int:
         await reply(update, context, "errors/expected_input", expected="button")
         return await ask(update, context, dialog)
     try:
-        dialog = await context.services.intake.describe(dialog, update.message.text or "")
+        dialog = await context.services.intake.describe(
+            dialog, update.message.text or "", update.message.date
+        )
     except DescriptionError as exc:
         await _description_error(update, context, exc)
         return dialog.state
@@ -179,6 +192,7 @@ async def _description_error(update: Update, context: BotContext, exc: Descripti
         rule=exc.rule,
         minimum=minimum,
         maximum=DESCRIPTION_MAX,
+        length=exc.length,
     )
 
 
@@ -205,7 +219,21 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
         return dialog.state
     count = len(dialog.data.get("attachments", []))  # type: ignore[arg-type]
     need_text = IntakeStep(dialog.state) is IntakeStep.DESCRIPTION
-    await reply(update, context, "intake/attachment_received", count=count, need_text=need_text)
+    markup = None
+    caption = context.services.intake.usable_caption(dialog) if need_text else None
+    if caption is not None:
+        lang = await language(update, context)
+        label = context.services.renderer.label(lang, "use_caption")
+        markup = keyboard([[button(context, update, label, PREFIX, "usecap")]])
+    await reply(
+        update,
+        context,
+        "intake/attachment_received",
+        markup,
+        count=count,
+        need_text=need_text,
+        caption=caption or "",
+    )
     if need_text:
         return dialog.state
     return await ask(update, context, dialog)

@@ -296,3 +296,45 @@ async def test_owner_with_two_open_cases_sends_a_photo_and_picks_the_case(
     photo = await wait(api, liaison, "现场照片")
     assert photo.kind == "photo"
     assert first in photo.plain
+
+
+async def test_a_photo_caption_is_offered_as_the_description_never_taken_silently(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    await owner.send("/ask")
+    await owner.press("治安业务")
+    await owner.send_photo(caption="仓库门口被三辆车堵住")
+    asked = last_text(owner)
+    assert "请再用文字描述" in asked  # the description is still asked
+    assert owner.last is not None
+    assert owner.last.button_labels == ["✅ 用照片的说明作为描述"]
+    await owner.press("✅ 用照片的说明作为描述")
+    await owner.press("一般")
+    summary = last_text(owner)
+    assert summary.count("仓库门口被三辆车堵住") == 1
+    await owner.press("✅ 提交求助")
+    await wait(api, owner, "已收到您的求助")
+    texts = [r[0] for r in await bot.db.fetchall("SELECT text FROM case_events ORDER BY id")]
+    assert sum("仓库门口被三辆车堵住" in (t or "") for t in texts) == 1  # never twice
+
+
+async def test_a_long_paste_is_refused_whole_never_cut(
+    bot: BotRunner, api: FakeBotAPI, owner: FakeUser
+) -> None:
+    await register(owner)
+    await owner.send("/ask")
+    await owner.press("治安业务")
+    assert "最多 3000 字" in last_text(owner)  # the limit is said before it is met
+    head, tail = "甲" * 4096, "乙" * 904  # Telegram's split of a 5,000-character paste
+    await owner.send(head)
+    assert "共 4096 字" in last_text(owner)
+    await owner.send(tail)  # the rest of the paste, right behind it
+    assert "后续部分（合计 5000 字）" in last_text(owner)
+    dialog = await bot.dialogs.load_dialog("intake", owner.id, owner.id)
+    assert dialog is not None
+    assert "description" not in dialog.data  # the tail did not become the description
+    await owner.send("仓库门口有人拦车，货出不去")
+    assert owner.last is not None
+    assert "一般" in owner.last.button_labels  # accepted: urgency is asked next

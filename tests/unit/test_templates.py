@@ -131,6 +131,7 @@ SAMPLE: dict[str, Any] = {
     "days": 7,
     "decision": "approve",
     "held": 2,
+    "captions": ["<扫描件> & 合同"],
     "contacts": [
         {"name": "<王芳>", "phone": "+8613812345678", "pending": True, "you": False},
         {"name": "李雷", "phone": "+8613912345678", "pending": False, "you": True},
@@ -205,7 +206,14 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
             ]
         }
     ],
-    "intake/error_description": [{"rule": r} for r in ("too_short", "too_long", "too_many")],
+    "intake/error_description": [
+        {"rule": r} for r in ("too_short", "too_long", "rest_of_too_long", "too_many")
+    ],
+    "intake/attachment_received": [
+        {"need_text": True, "caption": ""},
+        {"need_text": True, "caption": "<合同>"},
+        {"need_text": False},
+    ],
     "staff/list": [
         {"page": 0, "pages": 1, "total": 1, "query": ""},
         {"staff": [], "page": 0, "pages": 1, "total": 0, "query": ""},
