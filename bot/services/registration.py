@@ -37,6 +37,14 @@ class NotEditable(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A confirmed registration, and whether anything changed (saving nothing saves nothing)."""
+
+    registration: Registration
+    changed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Answered:
     """The dialog after an answer, and the enterprise the credit code matched, if any."""
 
@@ -183,17 +191,21 @@ class RegistrationService:
         """Leave the edit menu without changing anything."""
         return await self._advance(dialog)
 
-    async def confirm(self, dialog: DialogState) -> Registration:
-        """Save the registration and end the dialog, in one transaction."""
+    async def confirm(self, dialog: DialogState) -> Confirmed:
+        """Save the registration and end the dialog, in one transaction (nothing changed:
+        nothing is written, and the dialog just ends)."""
         data = dialog.data
         if next_step(data) is not Step.CONFIRM:
             raise ValueError("registration is incomplete")
+        saved = await self._store.registration_of(dialog.user_id)
+        if saved is not None and data.get(UPDATING) and _same(saved, data):
+            await self._dialogs.delete_dialog(dialog.name, dialog.chat_id, dialog.user_id)
+            return Confirmed(saved, changed=False)
         consent = str(data[Step.CONSENT.value])
         code = str(data[Step.CREDIT_CODE.value])
         name = str(data[Step.CONTACT_NAME.value])
         number = str(data[Step.PHONE.value])
         enterprise = await self._store.enterprise_by_code(code)
-        saved = await self._store.registration_of(dialog.user_id)
         status, asks = await self._contacts.joins_as(
             dialog.user_id, enterprise, saved, number, bool(data.get(PHONE_SHARED))
         )
@@ -222,7 +234,7 @@ class RegistrationService:
         )
         if request is not None:
             self._waker.wake()
-        return registration
+        return Confirmed(registration)
 
     async def cancel(self, chat_id: int, user_id: int) -> bool:
         """Drop the dialog; return whether there was one."""
@@ -238,6 +250,18 @@ class RegistrationService:
         dialog.state = next_step(dialog.data).value
         await self._dialogs.save_dialog(dialog)
         return dialog
+
+
+def _same(saved: Registration, data: dict[str, object]) -> bool:
+    """Whether the dialog's answers are what is saved already."""
+    e, c = saved.enterprise, saved.contact
+    return (
+        data.get(Step.ENTERPRISE_NAME.value) == e.name
+        and data.get(Step.DISTRICT.value) == e.district
+        and data.get(Step.INDUSTRY.value) == e.industry
+        and data.get(Step.CONTACT_NAME.value) == (c.name or "")
+        and data.get(Step.PHONE.value) == (c.phone or "")
+    )
 
 
 def _parse_time(value: str) -> datetime | None:

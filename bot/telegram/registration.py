@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot.domain import phone
 from bot.domain.credit_code import CreditCodeError
-from bot.domain.models import DialogState, Registration, Role
+from bot.domain.models import DialogState, EnterpriseSource, Registration, Role
 from bot.domain.phone import PhoneError
 from bot.domain.registration import (
     DIALOG_NAME,
@@ -32,7 +32,12 @@ from bot.domain.registration import (
     TextError,
     editable_fields,
 )
-from bot.services.registration import NotEditable, RegistrationService, UnknownChoice
+from bot.services.registration import (
+    Confirmed,
+    NotEditable,
+    RegistrationService,
+    UnknownChoice,
+)
 from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
@@ -154,16 +159,61 @@ async def reask(update: Update, context: BotContext) -> str:
 
 
 async def begin(update: Update, context: BotContext) -> str:
-    """/register (or the Register button): resume, start, or review a saved registration."""
+    """/register (or the Register button): resume, start, or show a saved registration.
+
+    Showing a saved registration is not editing it: no dialog starts (so /ask and /mycases
+    keep working) until the owner presses Edit.
+    """
     await answer_query(update)
     if await context.role(user_id(update)) is not Role.OWNER:
         await reply(update, context, "errors/not_available")  # one account, one role
         return END  # type: ignore[return-value]
     svc = context.services.registration
+    dialog = await svc.current(chat_id(update), user_id(update))
+    if dialog is None:
+        saved = await svc.registration_of(user_id(update))
+        if saved is not None:
+            await _show_saved(update, context, saved)
+            return END  # type: ignore[return-value]
+        dialog = await svc.begin(chat_id(update), user_id(update))
+    return await ask(update, context, dialog)
+
+
+async def begin_edit(update: Update, context: BotContext) -> str:
+    """Edit under a shown registration: the dialog starts, at the menu of fields."""
+    await answer_query(update)
+    await clear_buttons(update)
+    svc = context.services.registration
+    if await context.role(user_id(update)) is not Role.OWNER:
+        await reply(update, context, "errors/not_available")
+        return END  # type: ignore[return-value]
     dialog = await svc.current(chat_id(update), user_id(update)) or await svc.begin(
         chat_id(update), user_id(update)
     )
-    return await ask(update, context, dialog)
+    return await ask(update, context, await svc.show_edit_menu(dialog))
+
+
+async def _show_saved(update: Update, context: BotContext, saved: Registration) -> None:
+    lang = await language(update, context)
+    svc = context.services.registration
+    district = svc.choice(Step.DISTRICT, saved.enterprise.district)
+    industry = svc.choice(Step.INDUSTRY, saved.enterprise.industry)
+    edit = button(context, update, context.services.renderer.label(lang, "edit"), PREFIX, "modify")
+    await reply(
+        update,
+        context,
+        "registration/summary",
+        keyboard([[edit]]),
+        updating=True,
+        existing=saved.enterprise.source is EnterpriseSource.IMPORT,
+        imported=saved.enterprise.source is EnterpriseSource.IMPORT,
+        enterprise_name=saved.enterprise.name,
+        credit_code=saved.enterprise.credit_code,
+        district=district.label(lang) if district else saved.enterprise.district,
+        industry=industry.label(lang) if industry else saved.enterprise.industry,
+        contact_name=saved.contact.name or "",
+        phone=_display_phone(saved.contact.phone or ""),
+    )
 
 
 # -- answers --------------------------------------------------------------------------------
@@ -298,16 +348,19 @@ async def on_button(update: Update, context: BotContext) -> str:
         return await stale_button(update, context)
     await answer_query(update)
     await clear_buttons(update)
-    if isinstance(changed, Registration):
+    if isinstance(changed, Confirmed):
+        if not changed.changed:
+            await reply(update, context, "registration/unchanged")
+            return END  # type: ignore[return-value]
         updating = bool(dialog.data.get(UPDATING))
-        name = changed.enterprise.name
+        name = changed.registration.enterprise.name
         await reply(
             update,
             context,
             "registration/saved",
             updating=updating,
             enterprise_name=name,
-            status=changed.contact.status.value,
+            status=changed.registration.contact.status.value,
             days=context.services.contacts.request_days,
         )
         return END  # type: ignore[return-value]
@@ -322,7 +375,7 @@ async def _press_choice(svc: RegistrationService, dialog: DialogState, arg: str)
     return await svc.answer_choice(dialog, Step(dialog.state), arg)
 
 
-async def _press_confirm(svc: RegistrationService, dialog: DialogState, arg: str) -> Registration:
+async def _press_confirm(svc: RegistrationService, dialog: DialogState, arg: str) -> Confirmed:
     return await svc.confirm(dialog)
 
 
@@ -340,7 +393,7 @@ async def _press_back(svc: RegistrationService, dialog: DialogState, arg: str) -
 
 _BUTTONS: dict[
     tuple[Step, str],
-    Callable[[RegistrationService, DialogState, str], Awaitable[DialogState | Registration]],
+    Callable[[RegistrationService, DialogState, str], Awaitable[DialogState | Confirmed]],
 ] = {
     (Step.CONSENT, "consent"): _press_consent,
     (Step.DISTRICT, Step.DISTRICT.value): _press_choice,
@@ -412,6 +465,7 @@ def build() -> ConversationHandler[BotContext]:
         entry_points=[
             CommandHandler(commands.REGISTER, begin),
             CallbackQueryHandler(begin, pattern=CallbackCodec.pattern(PREFIX, "start")),
+            CallbackQueryHandler(begin_edit, pattern=CallbackCodec.pattern(PREFIX, "modify")),
         ],
         states={step.value: answers for step in Step},
         fallbacks=[

@@ -427,3 +427,23 @@ async def test_other_command_mid_dialog_keeps_the_dialog(bot: BotRunner, owner: 
     assert "/register" in last_text(owner)
     await owner.send("春风机械")
     assert "统一社会信用代码" in last_text(owner)
+
+
+async def test_viewing_the_registration_is_not_editing_it(
+    bot: BotRunner, api: FakeBotAPI, owner: FakeUser
+) -> None:
+    await register(owner)
+    await owner.send("/register")
+    assert "您的登记信息" in last_text(owner)
+    await owner.send("/mycases")  # not trapped in a dialog
+    assert "您正在登记企业" not in last_text(owner)
+    await owner.send("/ask")
+    assert "提出求助" in last_text(owner)
+    await owner.send("/cancel")
+    # Edit, then save without changing anything: nothing is claimed to be saved.
+    await owner.send("/register")
+    await owner.press(BUTTONS["zh-hans"]["edit"])
+    await owner.press("↩️ 返回")
+    await owner.press(BUTTONS["zh-hans"]["save"])
+    assert "没有修改任何内容" in last_text(owner)
+    assert await bot.dialogs.load_dialog("registration", owner.id, owner.id) is None
