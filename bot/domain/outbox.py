@@ -70,6 +70,26 @@ class Outgoing:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A claimed message and how often it was tried."""
+
+    id: int
+    outgoing: Outgoing
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """Counts for monitoring and tests."""
+
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    uncertain: int
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Split user text into parts of at most limit characters, at line or word breaks."""
     if len(text) <= limit:

@@ -75,3 +75,42 @@ class RegistrationStore(Protocol):
     async def erase_contact(self, telegram_id: int) -> bool:
         """Remove the user's name, phone and Telegram link; keep anonymous case records."""
         ...
+
+
+# Imported here, beside the one port that uses them, rather than at the top: move it up with the
+# other imports the next time the top of this file changes.
+from bot.domain.outbox import OutboxRow, OutboxStats  # noqa: E402
+
+
+class OutboxPort(Protocol):
+    """The durable outbox as its sender drains it."""
+
+    async def recover(self) -> int:
+        """Put sends left in flight by a crash back as pending and uncertain; return how many."""
+        ...
+
+    async def claim(self, at: datetime, limit: int, busy: set[int]) -> list[OutboxRow]:
+        """Mark and return up to limit messages due at at, one per chat, oldest first."""
+        ...
+
+    async def sent(self, row: OutboxRow, message_id: int | None) -> None:
+        """Record a delivery, with Telegram's id of the message."""
+        ...
+
+    async def retry(
+        self, row: OutboxRow, not_before: datetime, error: str, uncertain: bool
+    ) -> None:
+        """Put a message back until not_before; uncertain when it may have arrived."""
+        ...
+
+    async def defer_chat(self, chat_id: int, not_before: datetime) -> None:
+        """Hold every pending message of a chat until not_before."""
+        ...
+
+    async def failed(self, row: OutboxRow, error: str, *, blocked: bool) -> None:
+        """Give up on a message; when blocked, the recipient's account becomes inactive."""
+        ...
+
+    async def stats(self) -> OutboxStats:
+        """Count messages by state."""
+        ...

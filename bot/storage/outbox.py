@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.outbox import Outgoing
+from bot.domain.outbox import OutboxRow, OutboxStats, Outgoing
 from bot.storage.common import iso, now
 from bot.storage.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """A claimed message and how often it was tried."""
-
-    id: int
-    outgoing: Outgoing
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxStats:
-    """Counts for monitoring and tests."""
-
-    pending: int
-    sending: int
-    sent: int
-    failed: int
-    uncertain: int
 
 
 class OutboxStore:

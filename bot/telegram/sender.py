@@ -24,9 +24,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.domain.models import Language
-from bot.domain.outbox import Outgoing
+from bot.domain.outbox import OutboxRow, Outgoing
+from bot.domain.ports import OutboxPort
 from bot.rendering import Renderer
-from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.telegram.callbacks import CallbackCodec
 
 _LOGGER = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        store: OutboxStore,
+        store: OutboxPort,
         bot: Bot,
         renderer: Renderer,
         callbacks: CallbackCodec,
