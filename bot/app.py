@@ -126,7 +126,7 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
-    services.sender = _build_sender(services, sender_request)
+    services.sender = _build_sender(services, sender_request, clock)
     services.cases.waker = services.sender
     # Group 0: exactly one handler answers each update, the first that matches, in this order.
     application.add_handlers(basic.before_dialogs(), group=0)
@@ -142,7 +142,9 @@ def build_application(
     return application
 
 
-def _build_sender(services: Services, request: BaseRequest | None) -> OutboxSender:
+def _build_sender(
+    services: Services, request: BaseRequest | None, clock: Clock | None
+) -> OutboxSender:
     """The outbox sender, with a Bot of its own: it owns the rate limits (no AIORateLimiter)."""
     settings = services.settings
     bot = Bot(
@@ -179,6 +181,7 @@ def _build_sender(services: Services, request: BaseRequest | None) -> OutboxSend
             retry_max=limits.retry_max_seconds,
             max_attempts=limits.max_attempts,
         ),
+        clock or SystemClock(),
         on_undeliverable=services.cases.report_undeliverable,
     )
 

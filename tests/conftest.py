@@ -47,9 +47,6 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "LEGAL_AID_TELEGRAM_BASE_URL": BASE_URL,
         "LEGAL_AID_TELEGRAM_BASE_FILE_URL": BASE_FILE_URL,
         "LEGAL_AID_ACCESS_ADMINS": str(ADMIN_ID),
-        # Retries after injected 5xx come quickly in tests; the policy is the same.
-        "LEGAL_AID_OUTBOX_RETRY_BASE_SECONDS": "0.02",
-        "LEGAL_AID_OUTBOX_RETRY_MAX_SECONDS": "0.2",
         **env,
     }
     return load_settings(CONFIG_DIR, environ)

@@ -83,7 +83,7 @@ from bot.domain.outbox import OutboxRow, OutboxStats  # noqa: E402
 
 
 class OutboxPort(Protocol):
-    """The durable outbox as its sender drains it."""
+    """The durable outbox as its sender drains it; every time is the caller's clock."""
 
     async def recover(self) -> int:
         """Put sends left in flight by a crash back as pending and uncertain; return how many."""
@@ -93,8 +93,8 @@ class OutboxPort(Protocol):
         """Mark and return up to limit messages due at at, one per chat, oldest first."""
         ...
 
-    async def sent(self, row: OutboxRow, message_id: int | None) -> None:
-        """Record a delivery, with Telegram's id of the message."""
+    async def sent(self, row: OutboxRow, message_id: int | None, at: datetime) -> None:
+        """Record a delivery at at, with Telegram's id of the message."""
         ...
 
     async def retry(
@@ -107,7 +107,7 @@ class OutboxPort(Protocol):
         """Hold every pending message of a chat until not_before."""
         ...
 
-    async def failed(self, row: OutboxRow, error: str, *, blocked: bool) -> None:
+    async def failed(self, row: OutboxRow, error: str, *, blocked: bool, at: datetime) -> None:
         """Give up on a message; when blocked, the recipient's account becomes inactive."""
         ...
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from bot.domain.models import Case, CaseEvent, CaseStatus, NewCase, NewEvent, Urgency
 from bot.domain.outbox import Outgoing
-from bot.storage.common import audit, enqueue, iso, parse
+from bot.storage.common import audit, iso, parse
 from bot.storage.database import Database
+from bot.storage.outbox import enqueue
 
 # Columns a change may set: keeps the generated UPDATE to known names.
 _CHANGEABLE = frozenset(
@@ -105,7 +106,7 @@ class CaseStore:
             stored = await row_cursor.fetchone()
             assert stored is not None
             case = _case(stored)
-            await enqueue(tx, list(outgoing(case)))
+            await enqueue(tx, list(outgoing(case)), new.at)
         return case
 
     async def commit(
@@ -143,7 +144,7 @@ class CaseStore:
                 )
             if audit_entry is not None:
                 await audit(tx, *audit_entry)
-            await enqueue(tx, list(outgoing))
+            await enqueue(tx, list(outgoing), at)
 
     @staticmethod
     async def _add_events(tx: Any, case_id: int, stamp: str, events: Sequence[NewEvent]) -> None:

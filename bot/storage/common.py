@@ -1,4 +1,4 @@
-"""Helpers every repository shares: timestamps, accounts, the audit log, the outbox insert."""
+"""Helpers every repository shares: timestamps, accounts, the audit log."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
-
-from bot.domain.outbox import Outgoing
 
 
 def iso(moment: datetime) -> str:
@@ -49,19 +47,4 @@ async def audit(
     await tx.execute(
         "INSERT INTO audit_log (at, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)",
         (now(), actor, action, subject, json.dumps(details, ensure_ascii=False)),
-    )
-
-
-async def enqueue(
-    tx: aiosqlite.Connection, messages: list[Outgoing] | tuple[Outgoing, ...]
-) -> None:
-    """Write messages to the outbox inside the caller's transaction."""
-    at = now()
-    await tx.executemany(
-        "INSERT INTO outbox (chat_id, kind, payload, case_id, not_before, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (m.chat_id, "copy" if m.copy_from else "message", m.to_json(), m.case_id, at, at)
-            for m in messages
-        ],
     )

@@ -1,12 +1,29 @@
-"""The outbox table: claim due messages in per-chat order, record outcomes."""
+"""The outbox table: write messages in the caller's transaction, claim due ones in per-chat
+order, record outcomes. Every timestamp is the caller's (the sender's clock)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+import aiosqlite
+
 from bot.domain.outbox import OutboxRow, OutboxStats, Outgoing
-from bot.storage.common import iso, now
+from bot.storage.common import iso
 from bot.storage.database import Database
+
+
+async def enqueue(tx: aiosqlite.Connection, messages: Sequence[Outgoing], at: datetime) -> None:
+    """Write messages to the outbox inside the caller's transaction, due from at."""
+    stamp = iso(at)
+    await tx.executemany(
+        "INSERT INTO outbox (chat_id, kind, payload, case_id, not_before, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (m.chat_id, "copy" if m.copy_from else "message", m.to_json(), m.case_id, stamp, stamp)
+            for m in messages
+        ],
+    )
 
 
 class OutboxStore:
@@ -50,11 +67,11 @@ class OutboxStore:
             for r in sorted(rows, key=lambda r: r["id"])
         ]
 
-    async def sent(self, row: OutboxRow, message_id: int | None) -> None:
+    async def sent(self, row: OutboxRow, message_id: int | None, at: datetime) -> None:
         """Record a delivered message (a trigger links it to its case for replies)."""
         await self.db.write(
             "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ? WHERE id = ?",
-            (message_id, now(), row.id),
+            (message_id, iso(at), row.id),
         )
 
     async def retry(
@@ -75,7 +92,7 @@ class OutboxStore:
             (iso(not_before), chat_id),
         )
 
-    async def failed(self, row: OutboxRow, error: str, *, blocked: bool) -> None:
+    async def failed(self, row: OutboxRow, error: str, *, blocked: bool, at: datetime) -> None:
         """Give up on a message Telegram refused; a blocked user's account becomes inactive."""
         async with self.db.transaction() as tx:
             await tx.execute(
@@ -85,7 +102,7 @@ class OutboxStore:
             if blocked:
                 await tx.execute(
                     "UPDATE accounts SET active = 0, updated_at = ? WHERE telegram_id = ?",
-                    (now(), row.outgoing.chat_id),
+                    (iso(at), row.outgoing.chat_id),
                 )
 
     async def stats(self) -> OutboxStats:

@@ -6,7 +6,8 @@ to the chat that got it, not to everyone. Per-chat order holds because only the 
 message of a chat can be claimed, and a chat has at most one send in flight. Transient failures
 (5xx, timeouts, network) are retried with exponential backoff and counted as uncertain: the Bot
 API has no idempotency key, so such a send may have arrived. 400 and 403 are final: the reason
-is recorded, a 403 marks the account inactive and its case's staff are told.
+is recorded, a 403 marks the account inactive and its case's staff are told. Every time written
+to the outbox (claims, holds, retries, deliveries) comes from the injected clock.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -25,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.domain.models import Language
 from bot.domain.outbox import OutboxRow, Outgoing
-from bot.domain.ports import OutboxPort
+from bot.domain.ports import Clock, OutboxPort
 from bot.rendering import Renderer
 from bot.telegram.callbacks import CallbackCodec
 
@@ -35,7 +36,12 @@ Undeliverable = Callable[[Outgoing, str], Awaitable[None]]
 
 @dataclass
 class Bucket:
-    """A token bucket: capacity tokens, refilled at rate per second."""
+    """A token bucket: capacity tokens, refilled at rate per second.
+
+    It runs on time.monotonic, not on the injected clock: Telegram counts its rate limits in
+    real elapsed seconds, so a clock moved by a test (or a wall clock stepped by NTP) must not
+    hand out tokens that Telegram would answer with 429.
+    """
 
     rate: float
     capacity: float
@@ -96,9 +102,11 @@ class OutboxSender:
         callbacks: CallbackCodec,
         language_of: Callable[[int], Awaitable[Language]],
         limits: SenderLimits,
+        clock: Clock,
         on_undeliverable: Undeliverable | None = None,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.bot = bot
         self.renderer = renderer
         self.callbacks = callbacks
@@ -110,14 +118,15 @@ class OutboxSender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        # The earliest retry this sender scheduled (wall clock): no database read is needed to
-        # know when to look again. New messages wake the sender; a 1 s poll covers the rest.
+        # The earliest retry this sender scheduled (on the injected clock): no database read is
+        # needed to know when to look again. New messages wake the sender (and so does a test
+        # that moves the clock); a 1 s poll covers the rest.
         self._due: datetime | None = None
         self._stopping = False
         self.sent = 0
 
     def wake(self) -> None:
-        """Something was enqueued: look at the outbox now."""
+        """Something was enqueued (or the clock moved): look at the outbox now."""
         self._wake.set()
 
     def start(self) -> None:
@@ -173,7 +182,7 @@ class OutboxSender:
         if not self._global.ready(now):
             return self._global.wait(now)
         slots = min(self.limits.max_in_flight - len(self._in_flight), int(self._global.tokens))
-        rows = await self.store.claim(datetime.now(UTC), slots, busy)
+        rows = await self.store.claim(self.clock.now(), slots, busy)
         for row in rows:
             chat = row.outgoing.chat_id
             self._global.take(now)
@@ -183,7 +192,7 @@ class OutboxSender:
             return 0.0
         waits = [1.0] + [b.wait(now) for c, b in self._chats.items() if c in throttled]
         if self._due is not None:
-            left = (self._due - datetime.now(UTC)).total_seconds()
+            left = (self._due - self.clock.now()).total_seconds()
             if left <= 0:
                 self._due = None
             waits.append(max(0.0, left))
@@ -209,7 +218,7 @@ class OutboxSender:
             message_id = await self._send(out)
         except RetryAfter as exc:
             delay = _seconds(exc.retry_after)
-            until = datetime.now(UTC) + timedelta(seconds=delay)
+            until = self.clock.now() + timedelta(seconds=delay)
             await self.store.retry(row, until, f"429 retry after {delay}s", uncertain=False)
             await self.store.defer_chat(out.chat_id, until)
             self._later(until)
@@ -223,7 +232,7 @@ class OutboxSender:
             _LOGGER.exception("Could not send outbox message %s", row.id)
             await self._retry(row, f"{type(exc).__name__}: {exc}", uncertain=False)
         else:
-            await self.store.sent(row, message_id)
+            await self.store.sent(row, message_id, self.clock.now())
             self.sent += 1
         finally:
             self._in_flight.pop(out.chat_id, None)
@@ -236,7 +245,7 @@ class OutboxSender:
             )
             return
         delay = min(self.limits.retry_max, self.limits.retry_base * 2 ** (row.attempts - 1))
-        until = datetime.now(UTC) + timedelta(seconds=delay)
+        until = self.clock.now() + timedelta(seconds=delay)
         await self.store.retry(row, until, error, uncertain=uncertain)
         self._later(until)
 
@@ -244,7 +253,7 @@ class OutboxSender:
         _LOGGER.warning(
             "Outbox message %s to chat %s failed: %s", row.id, row.outgoing.chat_id, error
         )
-        await self.store.failed(row, error, blocked=blocked)
+        await self.store.failed(row, error, blocked=blocked, at=self.clock.now())
         if self.on_undeliverable is not None:
             try:
                 await self.on_undeliverable(row.outgoing, error)
