@@ -79,7 +79,7 @@ class RegistrationStore(Protocol):
 
 # Imported here, beside the one port that uses them, rather than at the top: move it up with the
 # other imports the next time the top of this file changes.
-from bot.domain.outbox import OutboxRow, OutboxStats  # noqa: E402
+from bot.domain.outbox import BulkProgress, OutboxRow, OutboxStats  # noqa: E402
 
 
 class OutboxPort(Protocol):
@@ -90,7 +90,7 @@ class OutboxPort(Protocol):
         ...
 
     async def claim(self, at: datetime, limit: int, busy: set[int]) -> list[OutboxRow]:
-        """Mark and return up to limit messages due at at, one per chat, oldest first."""
+        """Mark and return up to limit messages due at at (lanes, then age; one per chat)."""
         ...
 
     async def sent(self, row: OutboxRow, message_id: int | None, at: datetime) -> None:
@@ -113,4 +113,8 @@ class OutboxPort(Protocol):
 
     async def stats(self) -> OutboxStats:
         """Count messages by state."""
+        ...
+
+    async def bulk_progress(self, bulk_id: int) -> BulkProgress:
+        """Count one bulk send's messages: sent, failed, blocked, still to go."""
         ...

@@ -2,12 +2,14 @@
 
 Limits are the sender's own, not AIORateLimiter's: a token bucket for the whole bot (30/s), one
 per chat (about 1/s after a small burst; 20/min for groups), and Telegram's retry_after applies
-to the chat that got it, not to everyone. Per-chat order holds because only the oldest unsent
-message of a chat can be claimed, and a chat has at most one send in flight. Transient failures
-(5xx, timeouts, network) are retried with exponential backoff and counted as uncertain: the Bot
-API has no idempotency key, so such a send may have arrived. 400 and 403 are final: the reason
-is recorded, a 403 marks the account inactive and its case's staff are told. Every time written
-to the outbox (claims, holds, retries, deliveries) comes from the injected clock.
+to the chat that got it, not to everyone. Case traffic goes before bulk sends; per-chat order
+holds within each lane because only the oldest unsent message of a chat's lane can be claimed,
+and a chat has at most one send in flight (docs/cases.md). Transient failures (5xx, timeouts,
+network) are retried with exponential backoff and counted as uncertain: the Bot API has no
+idempotency key, so such a send may have arrived. 400 and 403 are final: the reason is recorded,
+a 403 marks the account inactive and its case's staff are told; an edit that changes nothing
+(Telegram's 400 "message is not modified") counts as delivered. Every time written to the outbox
+(claims, holds, retries, deliveries) comes from the injected clock.
 """
 
 from __future__ import annotations
@@ -215,7 +217,7 @@ class OutboxSender:
     async def _deliver(self, row: OutboxRow) -> None:
         out = row.outgoing
         try:
-            message_id = await self._send(out)
+            message_id = await self._send(row)
         except RetryAfter as exc:
             delay = _seconds(exc.retry_after)
             until = self.clock.now() + timedelta(seconds=delay)
@@ -226,6 +228,8 @@ class OutboxSender:
             await self._give_up(row, f"403 {exc.message}", blocked=True)
         except BadRequest as exc:
             await self._give_up(row, f"400 {exc.message}", blocked=False)
+        except _NothingToEdit as exc:
+            await self._give_up(row, str(exc), blocked=False)
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
             await self._retry(row, f"{type(exc).__name__}: {exc}", uncertain=True)
         except Exception as exc:  # a bug (say, a template): log it, try again later
@@ -260,7 +264,8 @@ class OutboxSender:
             except Exception:
                 _LOGGER.exception("Could not report an undeliverable message")
 
-    async def _send(self, out: Outgoing) -> int | None:
+    async def _send(self, row: OutboxRow) -> int | None:
+        out = row.outgoing
         lang = await self.language_of(out.chat_id)
         text = self.renderer.render(out.template, lang, **out.context)
         markup = self._markup(out, lang)
@@ -274,6 +279,17 @@ class OutboxSender:
                 reply_markup=markup,
             )
             return copied.message_id
+        if out.photo is not None:
+            photo = await self.bot.send_photo(
+                out.chat_id,
+                out.photo,
+                caption=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+            return photo.message_id
+        if out.edit_of is not None:
+            return await self._edit(row, text, markup)
         sent = await self.bot.send_message(
             out.chat_id,
             text,
@@ -282,6 +298,26 @@ class OutboxSender:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return sent.message_id
+
+    async def _edit(self, row: OutboxRow, text: str, markup: InlineKeyboardMarkup | None) -> int:
+        target = row.target_message_id
+        if target is None:
+            raise _NothingToEdit(f"outbox message {row.outgoing.edit_of} to edit was never sent")
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=row.outgoing.chat_id,
+                message_id=target,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            # Already showing this text and these buttons (a repeated progress figure, or a
+            # retry of an edit whose answer was lost): what had to arrive is there.
+            if "message is not modified" not in exc.message.lower():
+                raise
+        return target
 
     def _markup(self, out: Outgoing, lang: Language) -> InlineKeyboardMarkup | None:
         if not out.buttons:
@@ -298,6 +334,10 @@ class OutboxSender:
                 for row in out.buttons
             ]
         )
+
+
+class _NothingToEdit(Exception):
+    """An edit whose message was given up: there is no message to change."""
 
 
 def _seconds(value: int | float | timedelta) -> float:
