@@ -134,12 +134,14 @@ class OutboxStore:
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
             "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.not_before <= ?"
             + (f" AND o.chat_id NOT IN ({skip})" if busy else "")
-            + "  AND o.id = (SELECT MIN(i.id) FROM outbox i WHERE i.chat_id = o.chat_id"
-            "                AND i.lane = o.lane AND i.status IN ('pending', 'sending'))"
-            "  AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.status = 'sending'"
-            "                  AND s.chat_id = o.chat_id)"
-            "  AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.status = 'pending'"
-            "                  AND u.chat_id = o.chat_id AND u.lane < o.lane)"
+            # Each status test below repeats the partial indexes' conditions word for word:
+            # SQLite uses a partial index only for a query that names its WHERE clause.
+            + "  AND o.id = (SELECT MIN(i.id) FROM outbox i"
+            "    WHERE i.status IN ('pending', 'sending') AND i.chat_id = o.chat_id"
+            "    AND i.lane = o.lane)"
+            "  AND NOT EXISTS (SELECT 1 FROM outbox u"
+            "    WHERE u.status IN ('pending', 'sending') AND u.chat_id = o.chat_id"
+            "    AND (u.status = 'sending' OR u.lane < o.lane))"
             "  ORDER BY o.lane, o.id LIMIT ?) "
             "RETURNING id, chat_id, case_id, lane, bulk_id, edit_of, payload, attempts,"
             " (SELECT t.message_id FROM outbox t WHERE t.id = outbox.edit_of) AS target_message_id,"

@@ -21,9 +21,10 @@ ALTER TABLE outbox ADD COLUMN photo TEXT REFERENCES outbox_photos (sha256);
 -- 1: given up because the recipient blocked the bot (403).
 ALTER TABLE outbox ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
 
--- Claiming walks pending rows lane by lane, oldest first, and stops at its limit; it checks
--- each candidate against its chat's unfinished rows by lane.
+-- A claim walks the pending rows lane by lane, oldest first, and stops at its limit, checking
+-- each candidate against its chat's unfinished rows. Both indexes hold unfinished rows only, so
+-- they stay small however many sent rows the table keeps.
 DROP INDEX outbox_pending;
-CREATE INDEX outbox_claim ON outbox (status, lane, id);
-CREATE INDEX outbox_chat ON outbox (status, chat_id, lane, id);
+CREATE INDEX outbox_claim ON outbox (lane, id) WHERE status = 'pending';
+CREATE INDEX outbox_chat ON outbox (chat_id, lane, id) WHERE status IN ('pending', 'sending');
 CREATE INDEX outbox_bulk ON outbox (bulk_id, status, blocked) WHERE bulk_id IS NOT NULL;
