@@ -191,7 +191,7 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
-    sender = _build_sender(services, wiring.outbox, sender_request)
+    sender = _build_sender(services, wiring.outbox, sender_request, wiring.clock)
     wiring.doorbell.attach(sender)
     application.bot_data["sender"] = sender
     # Group -1: every update records its user first (PTB's contexttypesbot pattern).
@@ -229,7 +229,7 @@ def _wake_due_work(application: BotApplication, due: DueRunner, clock: Clock) ->
 
 
 def _build_sender(
-    services: Services, outbox: OutboxStore, request: BaseRequest | None
+    services: Services, outbox: OutboxStore, request: BaseRequest | None, clock: Clock
 ) -> OutboxSender:
     """The outbox sender, with a Bot of its own: it owns the rate limits (no AIORateLimiter)."""
     settings = services.settings
@@ -260,6 +260,7 @@ def _build_sender(
             retry_max=limits.retry_max_seconds,
             max_attempts=limits.max_attempts,
         ),
+        clock,
         on_undeliverable=services.relay.report_undeliverable,
     )
 

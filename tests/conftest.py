@@ -27,6 +27,7 @@ from bot.app import (
     stop_background,
 )
 from bot.settings import Settings, load_settings
+from bot.storage.common import iso, parse
 from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
 from bot.storage.enterprises import EnterpriseRepository
@@ -49,9 +50,6 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "LEGAL_AID_TELEGRAM_BASE_URL": BASE_URL,
         "LEGAL_AID_TELEGRAM_BASE_FILE_URL": BASE_FILE_URL,
         "LEGAL_AID_ACCESS_ADMINS": str(ADMIN_ID),
-        # Retries after injected 5xx come quickly in tests; the policy is the same.
-        "LEGAL_AID_OUTBOX_RETRY_BASE_SECONDS": "0.02",
-        "LEGAL_AID_OUTBOX_RETRY_MAX_SECONDS": "0.2",
         **env,
     }
     return load_settings(CONFIG_DIR, environ)
@@ -96,13 +94,27 @@ class BotRunner:
         return OutboxStore(self.db)
 
     async def drained(self, within: float = 60.0) -> None:
-        """Wait until the outbox has nothing pending or in flight (a condition, not a sleep)."""
+        """Wait until the outbox has nothing pending or in flight (a condition, not a sleep).
+
+        Retries and retry_after holds fall due on the bot's clock: while nothing is in flight,
+        the clock moves on to the next hold and the sender is woken, as time would pass.
+        """
         async with asyncio.timeout(within):
             while True:
                 stats = await self.outbox.stats()
                 if stats.pending == 0 and stats.sending == 0:
                     return
-                await asyncio.sleep(0.02)
+                if stats.sending == 0:
+                    row = await self.db.fetchone(
+                        "SELECT MIN(not_before) FROM outbox WHERE status = 'pending' "
+                        "AND not_before > ?",
+                        (iso(self.clock.now()),),
+                    )
+                    hold = parse(row[0] if row else None)
+                    if hold is not None:
+                        self.clock.moment = hold
+                        self.app.bot_data["sender"].wake()
+                await asyncio.sleep(0.01)
 
     @property
     def dialogs(self) -> DialogRepository:

@@ -6,7 +6,24 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum, IntEnum
 from typing import Any
+
+
+class Lane(IntEnum):
+    """Which traffic goes first: the lower value, across chats and within one chat."""
+
+    CASE = 0  # relays, case cards, receipts, alerts: someone is waiting for them
+    BULK = 1  # broadcasts and other sends to many
+
+
+class Kind(Enum):
+    """What the sender does with a message."""
+
+    MESSAGE = "message"  # send a rendered template
+    COPY = "copy"  # copy a message the bot received, with a rendered caption
+    EDIT = "edit"  # replace the text and buttons of a message the outbox sent earlier
+    PHOTO = "photo"  # upload an image (bytes) with a rendered caption
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +39,12 @@ class Button:
 class Outgoing:
     """One message that must arrive.
 
-    Either a rendered template (template + context) or a copy of a message the bot received
-    (copy_from = (chat_id, message_id)) with a rendered caption. case_id, when set, links the
-    sent message to the case, so that a Telegram reply to it reaches the case.
+    A rendered template (template + context), and at most one of: a copy of a message the bot
+    received (copy_from = (chat_id, message_id)) with the template as caption; a photo (bytes)
+    with the template as caption; or an edit of the text and buttons of an earlier message
+    (edit_of = the outbox id of its send, to the same chat and in the same lane; docs/cases.md).
+    case_id, when set, links the sent message to the case, so that a Telegram reply to it
+    reaches the case. bulk_id groups the messages of one broadcast, for its progress counts.
     """
 
     chat_id: int
@@ -33,9 +53,30 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     copy_from: tuple[int, int] | None = None
     case_id: int | None = None
+    lane: Lane = Lane.CASE
+    bulk_id: int | None = None
+    edit_of: int | None = None
+    photo: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if sum(x is not None for x in (self.copy_from, self.edit_of, self.photo)) > 1:
+            raise ValueError("an outgoing message is a copy, an edit or a photo, not several")
+        if self.photo is not None and not self.photo:
+            raise ValueError("a photo needs its bytes")
+
+    @property
+    def kind(self) -> Kind:
+        """What the sender does with it."""
+        if self.copy_from is not None:
+            return Kind.COPY
+        if self.edit_of is not None:
+            return Kind.EDIT
+        if self.photo is not None:
+            return Kind.PHOTO
+        return Kind.MESSAGE
 
     def to_json(self) -> str:
-        """Serialize for the outbox table."""
+        """Serialize what is rendered at send time (lane, bulk, edit target, photo: columns)."""
         return json.dumps(
             {
                 "template": self.template,
@@ -53,8 +94,18 @@ class Outgoing:
         )
 
     @classmethod
-    def from_json(cls, chat_id: int, case_id: int | None, payload: str) -> Outgoing:
-        """Rebuild from an outbox row."""
+    def from_json(
+        cls,
+        chat_id: int,
+        case_id: int | None,
+        payload: str,
+        *,
+        lane: Lane = Lane.CASE,
+        bulk_id: int | None = None,
+        edit_of: int | None = None,
+        photo: bytes | None = None,
+    ) -> Outgoing:
+        """Rebuild from an outbox row (rows written before lanes and kinds read the same)."""
         data = json.loads(payload)
         copy = data.get("copy_from")
         return cls(
@@ -67,7 +118,48 @@ class Outgoing:
             ),
             copy_from=(int(copy[0]), int(copy[1])) if copy else None,
             case_id=case_id,
+            lane=lane,
+            bulk_id=bulk_id,
+            edit_of=edit_of,
+            photo=photo,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A claimed message, how often it was tried, and for an edit the message it changes."""
+
+    id: int
+    outgoing: Outgoing
+    attempts: int
+    # Telegram's id of the message an edit changes; None when its send was given up.
+    target_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """Counts for monitoring and tests."""
+
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    uncertain: int
+
+
+@dataclass(frozen=True, slots=True)
+class BulkProgress:
+    """How far one bulk send (a broadcast) has come."""
+
+    sent: int
+    failed: int  # given up, for any reason but a blocked bot
+    blocked: int  # given up because the recipient blocked the bot
+    pending: int  # not finished yet: waiting, held for a retry, or in flight
+
+    @property
+    def total(self) -> int:
+        """Every message of the bulk send."""
+        return self.sent + self.failed + self.blocked + self.pending
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -29,7 +29,7 @@ from bot.domain.models import (
     Role,
     Staff,
 )
-from bot.domain.outbox import Outgoing
+from bot.domain.outbox import BulkProgress, OutboxRow, OutboxStats, Outgoing
 from bot.domain.routing import Candidate
 
 
@@ -307,4 +307,42 @@ class DueWork(Protocol):
 
     async def run_due(self, now: datetime) -> int:
         """Do what is due at `now`; return how many items were done."""
+        ...
+
+
+class OutboxPort(Protocol):
+    """The durable outbox as its sender drains it; every time is the caller's clock."""
+
+    async def recover(self) -> int:
+        """Put sends left in flight by a crash back as pending and uncertain; return how many."""
+        ...
+
+    async def claim(self, at: datetime, limit: int, busy: set[int]) -> list[OutboxRow]:
+        """Mark and return up to limit messages due at at (lanes, then age; one per chat)."""
+        ...
+
+    async def sent(self, row: OutboxRow, message_id: int | None, at: datetime) -> None:
+        """Record a delivery at at, with Telegram's id of the message."""
+        ...
+
+    async def retry(
+        self, row: OutboxRow, not_before: datetime, error: str, uncertain: bool
+    ) -> None:
+        """Put a message back until not_before; uncertain when it may have arrived."""
+        ...
+
+    async def defer_chat(self, chat_id: int, not_before: datetime) -> None:
+        """Hold every pending message of a chat until not_before."""
+        ...
+
+    async def failed(self, row: OutboxRow, error: str, *, blocked: bool, at: datetime) -> None:
+        """Give up on a message; when blocked, the recipient's account becomes inactive."""
+        ...
+
+    async def stats(self) -> OutboxStats:
+        """Count messages by state."""
+        ...
+
+    async def bulk_progress(self, bulk_id: int) -> BulkProgress:
+        """Count one bulk send's messages: sent, failed, blocked, still to go."""
         ...

@@ -23,8 +23,9 @@ from bot.domain.models import (
     Urgency,
 )
 from bot.domain.outbox import Outgoing
-from bot.storage.common import OPEN_SQL, audit, enqueue, iso, parse
+from bot.storage.common import OPEN_SQL, audit, iso, parse
 from bot.storage.database import Database
+from bot.storage.outbox import enqueue
 
 
 def _case(row: sqlite3.Row) -> Case:
@@ -100,7 +101,7 @@ class CaseRepository:
             stored = await row_cursor.fetchone()
             assert stored is not None
             case = _case(stored)
-            await enqueue(tx, list(outgoing(case)))
+            await enqueue(tx, list(outgoing(case)), new.at)
         return case
 
     async def commit(self, commit: CaseCommit) -> None:
@@ -124,7 +125,7 @@ class CaseRepository:
                 await _deactivate(tx, commit.deactivate, stamp)
             for entry in commit.audit:
                 await audit(tx, entry, stamp)
-            await enqueue(tx, list(commit.outgoing))
+            await enqueue(tx, list(commit.outgoing), commit.at)
 
     @staticmethod
     async def _add_events(tx: Any, case_id: int, stamp: str, events: Sequence[NewEvent]) -> None:

@@ -1,4 +1,4 @@
-"""Helpers every repository shares: timestamps, accounts, the audit log, the outbox insert."""
+"""Helpers every repository shares: timestamps, accounts, the audit log."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import aiosqlite
 
 from bot.domain.cases import OPEN_STATUSES
 from bot.domain.models import AuditEntry
-from bot.domain.outbox import Outgoing
 
 # The statuses of cases still being worked on, as an SQL list: "('accepted', 'open')".
 OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
@@ -23,11 +22,6 @@ def iso(moment: datetime) -> str:
 def parse(value: str | None) -> datetime | None:
     """A stored timestamp back as an aware datetime."""
     return datetime.fromisoformat(value) if value else None
-
-
-def now() -> str:
-    """The current time as stored."""
-    return iso(datetime.now(UTC))
 
 
 async def ensure_account(
@@ -57,19 +51,4 @@ async def audit(tx: aiosqlite.Connection, entry: AuditEntry, at: str) -> None:
             entry.subject,
             json.dumps(dict(entry.details), ensure_ascii=False),
         ),
-    )
-
-
-async def enqueue(
-    tx: aiosqlite.Connection, messages: list[Outgoing] | tuple[Outgoing, ...]
-) -> None:
-    """Write messages to the outbox inside the caller's transaction."""
-    at = now()
-    await tx.executemany(
-        "INSERT INTO outbox (chat_id, kind, payload, case_id, not_before, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (m.chat_id, "copy" if m.copy_from else "message", m.to_json(), m.case_id, at, at)
-            for m in messages
-        ],
     )

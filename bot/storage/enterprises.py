@@ -17,8 +17,9 @@ from bot.domain.models import (
 )
 from bot.domain.outbox import Outgoing
 from bot.domain.ports import Clock
-from bot.storage.common import audit, enqueue, ensure_account, iso, parse
+from bot.storage.common import audit, ensure_account, iso, parse
 from bot.storage.database import Database
+from bot.storage.outbox import enqueue
 
 
 def _enterprise(row: sqlite3.Row) -> Enterprise:
@@ -124,7 +125,7 @@ class EnterpriseRepository:
             if cursor.rowcount == 0:
                 return False
             await audit(tx, audit_entry, stamp)
-            await enqueue(tx, list(outgoing))
+            await enqueue(tx, list(outgoing), at)
         return True
 
     async def enterprise(self, enterprise_id: int) -> Enterprise | None:
@@ -219,7 +220,7 @@ class EnterpriseRepository:
                     telegram_id, AuditAction.REQUEST_CONTACT, f"contact:{registration.contact.id}"
                 )
                 await audit(tx, entry, at)
-                await enqueue(tx, list(request(registration.contact.id)))
+                await enqueue(tx, list(request(registration.contact.id)), self._clock.now())
         return registration
 
     async def erase_contact(self, telegram_id: int) -> bool:

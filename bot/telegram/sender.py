@@ -2,11 +2,14 @@
 
 Limits are the sender's own, not AIORateLimiter's: a token bucket for the whole bot (30/s), one
 per chat (about 1/s after a small burst; 20/min for groups), and Telegram's retry_after applies
-to the chat that got it, not to everyone. Per-chat order holds because only the oldest unsent
-message of a chat can be claimed, and a chat has at most one send in flight. Transient failures
-(5xx, timeouts, network) are retried with exponential backoff and counted as uncertain: the Bot
-API has no idempotency key, so such a send may have arrived. 400 and 403 are final: the reason
-is recorded, a 403 marks the account inactive and its case's staff are told.
+to the chat that got it, not to everyone. Case traffic goes before bulk sends; per-chat order
+holds within each lane because only the oldest unsent message of a chat's lane can be claimed,
+and a chat has at most one send in flight (docs/cases.md). Transient failures (5xx, timeouts,
+network) are retried with exponential backoff and counted as uncertain: the Bot API has no
+idempotency key, so such a send may have arrived. 400 and 403 are final: the reason is recorded,
+a 403 marks the account inactive and its case's staff are told; an edit that changes nothing
+(Telegram's 400 "message is not modified") counts as delivered. Every time written to the outbox
+(claims, holds, retries, deliveries) comes from the injected clock.
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.domain.models import Language
-from bot.domain.outbox import Outgoing
+from bot.domain.outbox import OutboxRow, Outgoing
+from bot.domain.ports import Clock, OutboxPort
 from bot.rendering import Renderer
-from bot.storage.outbox import OutboxRow, OutboxStore
 from bot.telegram.callbacks import CallbackCodec
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,7 +38,12 @@ Undeliverable = Callable[[Outgoing, str], Awaitable[None]]
 
 @dataclass
 class Bucket:
-    """A token bucket: capacity tokens, refilled at rate per second."""
+    """A token bucket: capacity tokens, refilled at rate per second.
+
+    It runs on time.monotonic, not on the injected clock: Telegram counts its rate limits in
+    real elapsed seconds, so a clock moved by a test (or a wall clock stepped by NTP) must not
+    hand out tokens that Telegram would answer with 429.
+    """
 
     rate: float
     capacity: float
@@ -90,15 +98,17 @@ class OutboxSender:
 
     def __init__(
         self,
-        store: OutboxStore,
+        store: OutboxPort,
         bot: Bot,
         renderer: Renderer,
         callbacks: CallbackCodec,
         language_of: Callable[[int], Awaitable[Language]],
         limits: SenderLimits,
+        clock: Clock,
         on_undeliverable: Undeliverable | None = None,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.bot = bot
         self.renderer = renderer
         self.callbacks = callbacks
@@ -110,14 +120,15 @@ class OutboxSender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        # The earliest retry this sender scheduled (wall clock): no database read is needed to
-        # know when to look again. New messages wake the sender; a 1 s poll covers the rest.
+        # The earliest retry this sender scheduled (on the injected clock): no database read is
+        # needed to know when to look again. New messages wake the sender (and so does a test
+        # that moves the clock); a 1 s poll covers the rest.
         self._due: datetime | None = None
         self._stopping = False
         self.sent = 0
 
     def wake(self) -> None:
-        """Something was enqueued: look at the outbox now."""
+        """Something was enqueued (or the clock moved): look at the outbox now."""
         self._wake.set()
 
     def start(self) -> None:
@@ -173,7 +184,7 @@ class OutboxSender:
         if not self._global.ready(now):
             return self._global.wait(now)
         slots = min(self.limits.max_in_flight - len(self._in_flight), int(self._global.tokens))
-        rows = await self.store.claim(datetime.now(UTC), slots, busy)
+        rows = await self.store.claim(self.clock.now(), slots, busy)
         for row in rows:
             chat = row.outgoing.chat_id
             self._global.take(now)
@@ -183,7 +194,7 @@ class OutboxSender:
             return 0.0
         waits = [1.0] + [b.wait(now) for c, b in self._chats.items() if c in throttled]
         if self._due is not None:
-            left = (self._due - datetime.now(UTC)).total_seconds()
+            left = (self._due - self.clock.now()).total_seconds()
             if left <= 0:
                 self._due = None
             waits.append(max(0.0, left))
@@ -206,10 +217,10 @@ class OutboxSender:
     async def _deliver(self, row: OutboxRow) -> None:
         out = row.outgoing
         try:
-            message_id = await self._send(out)
+            message_id = await self._send(row)
         except RetryAfter as exc:
             delay = _seconds(exc.retry_after)
-            until = datetime.now(UTC) + timedelta(seconds=delay)
+            until = self.clock.now() + timedelta(seconds=delay)
             await self.store.retry(row, until, f"429 retry after {delay}s", uncertain=False)
             await self.store.defer_chat(out.chat_id, until)
             self._later(until)
@@ -217,13 +228,15 @@ class OutboxSender:
             await self._give_up(row, f"403 {exc.message}", blocked=True)
         except BadRequest as exc:
             await self._give_up(row, f"400 {exc.message}", blocked=False)
+        except _NothingToEdit as exc:
+            await self._give_up(row, str(exc), blocked=False)
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
             await self._retry(row, f"{type(exc).__name__}: {exc}", uncertain=True)
         except Exception as exc:  # a bug (say, a template): log it, try again later
             _LOGGER.exception("Could not send outbox message %s", row.id)
             await self._retry(row, f"{type(exc).__name__}: {exc}", uncertain=False)
         else:
-            await self.store.sent(row, message_id)
+            await self.store.sent(row, message_id, self.clock.now())
             self.sent += 1
         finally:
             self._in_flight.pop(out.chat_id, None)
@@ -236,7 +249,7 @@ class OutboxSender:
             )
             return
         delay = min(self.limits.retry_max, self.limits.retry_base * 2 ** (row.attempts - 1))
-        until = datetime.now(UTC) + timedelta(seconds=delay)
+        until = self.clock.now() + timedelta(seconds=delay)
         await self.store.retry(row, until, error, uncertain=uncertain)
         self._later(until)
 
@@ -244,14 +257,15 @@ class OutboxSender:
         _LOGGER.warning(
             "Outbox message %s to chat %s failed: %s", row.id, row.outgoing.chat_id, error
         )
-        await self.store.failed(row, error, blocked=blocked)
+        await self.store.failed(row, error, blocked=blocked, at=self.clock.now())
         if self.on_undeliverable is not None:
             try:
                 await self.on_undeliverable(row.outgoing, error)
             except Exception:
                 _LOGGER.exception("Could not report an undeliverable message")
 
-    async def _send(self, out: Outgoing) -> int | None:
+    async def _send(self, row: OutboxRow) -> int | None:
+        out = row.outgoing
         lang = await self.language_of(out.chat_id)
         text = self.renderer.render(out.template, lang, **out.context)
         markup = self._markup(out, lang)
@@ -265,6 +279,17 @@ class OutboxSender:
                 reply_markup=markup,
             )
             return copied.message_id
+        if out.photo is not None:
+            photo = await self.bot.send_photo(
+                out.chat_id,
+                out.photo,
+                caption=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+            return photo.message_id
+        if out.edit_of is not None:
+            return await self._edit(row, text, markup)
         sent = await self.bot.send_message(
             out.chat_id,
             text,
@@ -273,6 +298,26 @@ class OutboxSender:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return sent.message_id
+
+    async def _edit(self, row: OutboxRow, text: str, markup: InlineKeyboardMarkup | None) -> int:
+        target = row.target_message_id
+        if target is None:
+            raise _NothingToEdit(f"outbox message {row.outgoing.edit_of} to edit was never sent")
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=row.outgoing.chat_id,
+                message_id=target,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            # Already showing this text and these buttons (a repeated progress figure, or a
+            # retry of an edit whose answer was lost): what had to arrive is there.
+            if "message is not modified" not in exc.message.lower():
+                raise
+        return target
 
     def _markup(self, out: Outgoing, lang: Language) -> InlineKeyboardMarkup | None:
         if not out.buttons:
@@ -289,6 +334,10 @@ class OutboxSender:
                 for row in out.buttons
             ]
         )
+
+
+class _NothingToEdit(Exception):
+    """An edit whose message was given up: there is no message to change."""
 
 
 def _seconds(value: int | float | timedelta) -> float:

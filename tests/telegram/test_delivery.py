@@ -24,14 +24,18 @@ FAST = {
 
 
 async def drained(bot: BotRunner, within: float = 60.0) -> None:
-    """Wait until the outbox has nothing pending or in flight."""
+    """Wait until the outbox has nothing pending or in flight (the clock moves to holds)."""
+    await bot.drained(within)
+
+
+async def held(bot: BotRunner, within: float = 5.0) -> None:
+    """Wait until the sender has tried a message, been refused, and holds it for a retry."""
     deadline = time.monotonic() + within
-    while True:
-        stats = await bot.outbox.stats()
-        if stats.pending == 0 and stats.sending == 0:
-            return
-        assert time.monotonic() < deadline, f"outbox not drained: {stats}"
-        await asyncio.sleep(0.05)
+    while not await bot.db.fetchone(
+        "SELECT 1 FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL"
+    ):
+        assert time.monotonic() < deadline, "no message was tried and held"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -86,11 +90,12 @@ async def test_crash_with_pending_messages_then_restart_delivers_them(
     api.set_fault_rate(server_error=1.0, seed=1, methods=["sendMessage"])  # Telegram is down
     for i in range(5):
         await liaison.send(f"/reply {number} 停机前的答复{i}")
-    await asyncio.sleep(0.1)
+    await held(fast_bot)  # the first was refused; it, and the others behind it, wait
     stats = await fast_bot.outbox.stats()
     assert stats.pending + stats.sending >= 5
     await fast_bot.crash()
     api.set_fault_rate(server_error=0.0)  # Telegram is back while the bot is down
+    fast_bot.clock.advance(minutes=5)  # and the bot stays down until every retry is due
     await fast_bot.start()
     for i in range(5):
         await wait(api, owner, f"停机前的答复{i}")
