@@ -89,3 +89,28 @@ def test_the_fake_bot_api_imports_nothing_of_the_bot() -> None:
     assert fake, FAKE
     offenders = [p for p in fake if "bot" in top(imports(p))]
     assert offenders == []
+
+
+@pytest.mark.parametrize("path", modules("telegram"), ids=lambda p: p.name)
+def test_the_edge_reaches_storage_only_through_ports(path: Path) -> None:
+    """Handlers, the sender and the persistence see services and ports; app.py wires stores."""
+    assert not {n for n in imports(path) if n.startswith("bot.storage")}
+
+
+@pytest.mark.parametrize(
+    "path", [*modules("domain"), *modules("services"), *modules("storage")], ids=lambda p: p.name
+)
+def test_no_wall_clock_below_the_edge(path: Path) -> None:
+    """One injected clock: services, storage and the domain never read the wall clock."""
+    text = path.read_text(encoding="utf-8")
+    for call in ("datetime.now(", "datetime.utcnow(", "time.time(", "date.today("):
+        assert call not in text, f"{path.name} reads the wall clock ({call})"
+
+
+def test_no_private_python_telegram_bot_module_is_imported() -> None:
+    offenders = [
+        p.name
+        for p in BOT.rglob("*.py")
+        if any("._" in n for n in imports(p) if n.startswith("telegram"))
+    ]
+    assert offenders == []
