@@ -175,6 +175,15 @@ def visible_events(actor: Actor, events: list[CaseEvent]) -> list[CaseEvent]:
     return events
 
 
+@dataclass(frozen=True, slots=True)
+class LastAck:
+    """The confirmation an actor last got for their messages to a case."""
+
+    at: datetime
+    messages_since: int  # their messages from the confirmed one on
+    outbox_id: int | None  # the confirmation's outbox row (what an edit names), if found
+
+
 class Unset(enum.Enum):
     """Marks a field of a change that is left as it is."""
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.cases import CaseCommit
+from bot.domain.cases import CaseCommit, LastAck
 from bot.domain.models import (
     Account,
     AuditEntry,
@@ -292,9 +292,9 @@ class CaseStore(Protocol):
         ...
 
     async def last_ack(
-        self, case_id: int, actor_kind: str, actor_id: int | None
-    ) -> datetime | None:
-        """When this actor last got a confirmation for a message to this case."""
+        self, case_id: int, actor_kind: str, actor_id: int | None, chat_id: int, template: str
+    ) -> LastAck | None:
+        """The confirmation this actor last got for messages to this case (in chat_id)."""
         ...
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.cases import CaseCommit, Deactivation
+from bot.domain.cases import CaseCommit, Deactivation, LastAck
 from bot.domain.models import (
     AuditAction,
     AuditEntry,
@@ -233,15 +233,25 @@ class CaseRepository:
         return result
 
     async def last_ack(
-        self, case_id: int, actor_kind: str, actor_id: int | None
-    ) -> datetime | None:
-        """When this actor last got a confirmation for a message to this case."""
+        self, case_id: int, actor_kind: str, actor_id: int | None, chat_id: int, template: str
+    ) -> LastAck | None:
+        """The confirmation this actor last got for messages to this case: when, how many of
+        their messages it covers now, and its outbox row (to edit it)."""
         row = await self.db.fetchone(
-            "SELECT at FROM case_events WHERE case_id = ? AND actor_kind = ? AND actor_id IS ? "
-            "AND json_extract(details, '$.acked') = 1 ORDER BY id DESC LIMIT 1",
-            (case_id, actor_kind, actor_id),
+            "SELECT e.id, e.at, (SELECT COUNT(*) FROM case_events m WHERE m.case_id = e.case_id "
+            "  AND m.actor_kind = e.actor_kind AND m.actor_id IS e.actor_id AND m.id >= e.id "
+            "  AND m.kind IN ('message', 'attachment')) AS since, "
+            "(SELECT MAX(o.id) FROM outbox o WHERE o.chat_id = ? AND o.case_id = e.case_id "
+            "  AND json_extract(o.payload, '$.template') = ?) AS outbox_id "
+            "FROM case_events e WHERE e.case_id = ? AND e.actor_kind = ? AND e.actor_id IS ? "
+            "AND json_extract(e.details, '$.acked') = 1 ORDER BY e.id DESC LIMIT 1",
+            (chat_id, template, case_id, actor_kind, actor_id),
         )
-        return parse(row["at"]) if row else None
+        if row is None:
+            return None
+        at = parse(row["at"])
+        assert at is not None
+        return LastAck(at, int(row["since"]), row["outbox_id"])
 
     async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
         """The case a message the bot showed in a chat belongs to, if any."""

@@ -259,7 +259,7 @@ async def test_nine_requests_submitted_at_once_spread_three_each(
     assert [r["n"] for r in rows] == [3, 3, 3]
 
 
-async def test_a_burst_of_messages_is_confirmed_once(
+async def test_every_message_of_a_burst_is_confirmed_in_one_message_that_counts_them(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
 ) -> None:
     liaison = await onboard(api, admin, 7001, "liaison", "张警官")
@@ -273,13 +273,17 @@ async def test_a_burst_of_messages_is_confirmed_once(
     await liaison.send(f"/reply {number} 收到二")
     await wait(api, owner, "收到二")
     await wait(api, liaison, "已发给企业的")  # the chat's pace is ~1/s after a burst
-    await bot.drained()  # everything the bot queued has been sent: no further confirmation
-    assert sum("✓ 已转给" in m.plain for m in owner.inbox) == 1
-    assert sum("已发给企业的" in m.plain for m in liaison.inbox) == 1
+    await bot.drained()  # everything the bot queued has been sent, the edits too
+    confirmations = [m for m in owner.inbox if "已转给" in m.plain]
+    assert len(confirmations) == 1  # one message, edited as each message was sent
+    assert "✓ 3 条消息已转给" in confirmations[0].plain
+    receipts = [m for m in liaison.inbox if "已发给企业的" in m.plain]
+    assert len(receipts) == 1
+    assert "✓ 2 条消息已发给企业的 1 位联系人" in receipts[0].plain  # both /reply answered
     clock.advance(seconds=61)  # a new burst, a new confirmation
     await owner.send("再补充一句")
     await wait(api, owner, "✓ 已转给")
-    assert sum("✓ 已转给" in m.plain for m in owner.inbox) == 2
+    assert sum("已转给" in m.plain for m in owner.inbox) == 2
 
 
 async def test_owner_with_two_open_cases_sends_a_photo_and_picks_the_case(

@@ -131,6 +131,7 @@ SAMPLE: dict[str, Any] = {
     "days": 7,
     "decision": "approve",
     "held": 2,
+    "messages": 2,
     "captions": ["<扫描件> & 合同"],
     "contacts": [
         {"name": "<王芳>", "phone": "+8613812345678", "pending": True, "you": False},
@@ -154,6 +155,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     ],
     "contacts/list": [{}, {"contacts": []}],
     "cases/choose_case": [{"held": 1}, {"held": 3}],
+    "cases/ack_owner": [{"messages": 1}, {"messages": 3}],
+    "cases/ack_staff": [{"messages": 1}, {"messages": 2}, {"count": 0, "messages": 1}],
     "errors/unknown_input": [{"registered": True}, {"registered": False}],
     "registration/summary": [{"updating": False, "existing": False}, {"imported": False}],
     "cases/opened": [{}, {"assignee": {"name": "", "title": ""}}],
@@ -173,7 +176,6 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     ],
     "cases/list_owner": [{}, {"cases": []}],
     "cases/list_staff": [{}, {"cases": []}],
-    "cases/ack_staff": [{}, {"count": 0}],
     "cases/away": [{"away": True}, {"away": False}],
     "cases/transferred_done": [{}, {"assignee": {"name": "", "title": ""}}],
     "cases/detail": [

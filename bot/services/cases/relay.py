@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain.cases import (
     UNSET,
@@ -45,7 +47,7 @@ class RelayService:
     async def from_owner(
         self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
     ) -> int:
-        """What an owner wrote to a case: stored, then relayed to its staff (or admins)."""
+        """What an owner wrote to a case: stored, relayed to its staff (or admins), confirmed."""
         await self._queries.check_view(actor, case)
         check(actor, case, Action.OWNER_MESSAGE)
         registration = actor.registration
@@ -58,14 +60,15 @@ class RelayService:
             "enterprise": registration.enterprise.name,
         }
         now = self._clock.now()
-        ack = await self._due_ack(case, "owner", contact.id, now)
+        receipt = {"number": case.number, "assignee": signature(assignee)}
+        ack, confirmation = await self._confirmation(
+            case, "owner", contact.id, actor.telegram_id, "cases/ack_owner", receipt, now
+        )
         event = message_event("owner", contact.id, text, attachment, ack)
         out: list[Outgoing] = []
         for chat in recipients:
             out += relayed(chat, case, "cases/from_owner", context, text, attachment)
-        if ack:
-            receipt = {"number": case.number, "assignee": signature(assignee)}
-            out.append(Outgoing(actor.telegram_id, "cases/ack_owner", receipt))
+        out.append(confirmation)
         await self._cases.commit(CaseCommit(at=now, events=[(case.id, event)], outgoing=out))
         self._waker.wake()
         return len(recipients)
@@ -73,20 +76,23 @@ class RelayService:
     async def from_staff(
         self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
     ) -> int:
-        """A staff reply: stored, relayed to every active contact, signed; first response set."""
+        """A staff reply: stored, relayed to every active contact, signed, confirmed; first
+        response set."""
         check(actor, case, Action.STAFF_MESSAGE)
         contacts = await self._messages.reachable_contacts(case)
         context = {"number": case.number, "signature": signature(actor.staff)}
         now = self._clock.now()
-        # Nobody to deliver to is always said; otherwise a burst is confirmed once.
-        ack = not contacts or await self._due_ack(case, "staff", actor.staff_id, now)
+        count = {"number": case.number, "count": len(contacts)}
+        ack, confirmation = await self._confirmation(
+            case, "staff", actor.staff_id, actor.telegram_id, "cases/ack_staff", count, now
+        )
+        if not contacts and not ack:  # nobody to deliver to is always said in a message
+            ack, confirmation = True, replace(confirmation, edit_of=None, context=count)
         event = message_event("staff", actor.staff_id, text, attachment, ack)
         out: list[Outgoing] = []
         for chat in contacts:
             out += relayed(chat, case, "cases/from_staff", context, text, attachment)
-        if ack:
-            count = {"number": case.number, "count": len(contacts)}
-            out.append(Outgoing(actor.telegram_id, "cases/ack_staff", count))
+        out.append(confirmation)
         # The first reply by the assignee accepts an open case.
         accepts = case.status is CaseStatus.OPEN and case.assignee_id is not None
         change = CaseChange(
@@ -105,10 +111,23 @@ class RelayService:
         self._waker.wake()
         return len(contacts)
 
-    async def _due_ack(self, case: Case, kind: str, actor_id: int | None, now: datetime) -> bool:
-        """Confirm the first message of a burst; the rest of the burst goes unconfirmed."""
-        last = await self._cases.last_ack(case.id, kind, actor_id)
-        return last is None or now - last >= ACK_WINDOW
+    async def _confirmation(
+        self,
+        case: Case,
+        kind: str,
+        actor_id: int | None,
+        chat: int,
+        template: str,
+        context: dict[str, Any],
+        now: datetime,
+    ) -> tuple[bool, Outgoing]:
+        """Every message is confirmed: the first of a burst by a new message, the rest by
+        editing that one to count them ("3 messages sent to …"). True: a new confirmation."""
+        last = await self._cases.last_ack(case.id, kind, actor_id, chat, template)
+        if last is None or last.outbox_id is None or now - last.at >= ACK_WINDOW:
+            return True, Outgoing(chat, template, {**context, "messages": 1}, case_id=case.id)
+        counted = {**context, "messages": last.messages_since + 1}
+        return False, Outgoing(chat, template, counted, case_id=case.id, edit_of=last.outbox_id)
 
     async def note(self, actor: Actor, case: Case, text: str) -> None:
         """A private note: history only, never relayed to the owner (any status)."""
