@@ -14,7 +14,6 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.faq import FaqEntry, localized
-from bot.services.faq import answer_context
 from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
@@ -147,7 +146,8 @@ async def show_entry(
         )
     ask = ("ask", "q", str(query_id)) if query_id is not None else ("ask", "e", entry.id)
     rows.append([button(context, update, labels.label(lang, "ask_counsel"), PREFIX, *ask)])
-    await reply(update, context, "faq/answer", keyboard(rows), **answer_context(entry, lang))
+    faq = context.services.faq
+    await reply(update, context, "faq/answer", keyboard(rows), **faq.answer_context(entry, lang))
 
 
 async def answer_text(update: Update, context: BotContext) -> None:

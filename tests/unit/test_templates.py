@@ -118,6 +118,23 @@ SAMPLE: dict[str, Any] = {
     "phones": [{"label": "12348 热线", "phone": "12348"}],
     "topic": "劳动 & 用工",
     "helpful": True,
+    "measures": [
+        {
+            "text": "免征 <单位缴费> & 缓缴",
+            "instrument": "人社部发〔2020〕11号",
+            "expired": True,
+            "start": {"year": 2020, "month": 2, "day": None},
+            "end": {"year": 2020, "month": 12, "day": 31},
+        },
+        {
+            "text": "稳岗返还",
+            "instrument": "<通知>",
+            "expired": False,
+            "start": {"year": 2026, "month": None, "day": None},
+            "end": None,
+        },
+    ],
+    "review": {"on": {"year": 2026, "month": 12, "day": 1}, "by": "律师 & 审核"},
 }
 # Templates that branch on a value are rendered once per value: each branch must say something.
 VARIANTS: dict[str, list[dict[str, Any]]] = {
@@ -180,7 +197,21 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     ],
     "intake/error_description": [{"rule": r} for r in ("too_short", "too_long", "too_many")],
     "staff/list": [{}, {"staff": []}],
-    "faq/answer": [{}, {"references": [], "phones": []}],
+    "faq/answer": [
+        {},
+        {"references": [], "phones": [], "measures": [], "review": None},
+        {
+            "measures": [
+                {
+                    "text": "t",
+                    "instrument": "i",
+                    "expired": False,
+                    "start": {"year": 2026, "month": 1, "day": 1},
+                    "end": {"year": 2027, "month": None, "day": None},
+                }
+            ]
+        },
+    ],
     "faq/thanks": [{"helpful": True}, {"helpful": False}],
     "staff/assigned": [
         {"ok": True},

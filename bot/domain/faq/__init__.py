@@ -20,7 +20,19 @@ from bot.domain.faq.analysis import (
     stem,
 )
 from bot.domain.faq.index import DEFAULT_THRESHOLD, FaqIndex
-from bot.domain.faq.records import FaqEntry, FaqLink, FaqTopic, Hit, localized
+from bot.domain.faq.records import (
+    FaqEntry,
+    FaqLink,
+    FaqTopic,
+    Hit,
+    LocalClaim,
+    Measure,
+    MeasureState,
+    Moment,
+    Precision,
+    Review,
+    localized,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -31,6 +43,12 @@ __all__ = [
     "FaqTopic",
     "Hit",
     "Lexicon",
+    "LocalClaim",
+    "Measure",
+    "MeasureState",
+    "Moment",
+    "Precision",
+    "Review",
     "is_chinese",
     "is_chinese_word",
     "is_english_word",

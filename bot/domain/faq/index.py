@@ -65,7 +65,14 @@ class _Index:
                     "question": asked[0],
                     "phrasings": [t for terms in asked[1:] for t in terms],
                     "keywords": [t for k in entry.keywords.get(lang, ()) for t in analyze(k)],
-                    "answer": analyze(entry.answer.get(lang, "")),
+                    # Dated measures belong to the answer whatever their dates: the entry is
+                    # about their subject even while a measure is not shown.
+                    "answer": analyze(
+                        "\n".join(
+                            [entry.answer.get(lang, "")]
+                            + [m.text.get(lang, "") for m in entry.measures]
+                        )
+                    ),
                     "references": [t for r in entry.references for t in analyze(r.get(lang, ""))],
                 }
             )
