@@ -9,6 +9,7 @@ import zoneinfo
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.domain.faq import CROSS
 from bot.domain.models import Language
 from bot.rendering import Renderer
 from bot.services.faq import (
@@ -36,6 +37,11 @@ def add_faq_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help="the user's language (default zh-hans)",
     )
     search.add_argument("--json", action="store_true", help='print [{"id": ..., "score": ...}]')
+    search.add_argument(
+        "--explain",
+        action="store_true",
+        help="show how the question was read and which of its terms each entry matched",
+    )
     search.add_argument("--limit", type=_positive, default=3, help="at most N entries (default 3)")
     search.add_argument("--today", type=date.fromisoformat, help="search as on this date")
     check = faq_sub.add_parser(
@@ -68,6 +74,8 @@ def run_faq(args: argparse.Namespace) -> int:
 
 def _search(kb: KnowledgeBase, args: argparse.Namespace, today: date) -> int:
     lang = Language(args.lang)
+    if args.explain:
+        return _explain(kb, args.query, lang, args.limit, today)
     hits = kb.search(args.query, lang, today, limit=args.limit)
     if args.json:
         print(json.dumps([{"id": h.id, "score": round(h.score, 4)} for h in hits]))
@@ -80,6 +88,38 @@ def _search(kb: KnowledgeBase, args: argparse.Namespace, today: date) -> int:
         question = entry.question.get(lang.value, "") if entry else ""
         print(f"{hit.score:.3f}  {hit.id}  {question}")
     return 0
+
+
+def _explain(kb: KnowledgeBase, query: str, lang: Language, limit: int, today: date) -> int:
+    notes, matches = kb.explain(query, lang, limit)
+    found = kb.lookup(query, lang, today, limit)
+    answered = {h.id for h in found.hits}
+    suggested = {h.id for h in found.suggestions}
+    for note in notes:
+        print(f"read as: {note}")
+    if not matches:
+        print("no entry shares a term with the question")
+    for match in matches:
+        entry = kb.entry(match.hit.id)
+        question = entry.question.get(lang.value, "") if entry else ""
+        verdict = (
+            "answer"
+            if match.hit.id in answered
+            else "did you mean"
+            if match.hit.id in suggested
+            else "not shown"
+        )
+        print(f"{match.hit.score:.3f}  {match.hit.id}  [{verdict}]  {question}")
+        terms = ", ".join(f"{_term(t)} {share:.2f}" for t, share in match.terms if share >= 0.005)
+        print(f"       {terms}")
+    print(f"answer from {kb.threshold:.2f}, did you mean from {kb.suggest_threshold:.2f}")
+    return 0
+
+
+def _term(term: str) -> str:
+    if term.startswith(CROSS):
+        return f"{term[len(CROSS) :]} (across words)"
+    return term
 
 
 def _check(kb: KnowledgeBase, today: date, faq: FaqSettings, strict: bool = False) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.chinese import to_traditional
 from bot.domain.faq import (
     DEFAULT_THRESHOLD,
+    SUGGEST_THRESHOLD,
     FaqEntry,
     FaqIndex,
     FaqLink,
@@ -21,6 +23,8 @@ from bot.domain.faq import (
     Hit,
     Lexicon,
     LocalClaim,
+    Lookup,
+    Match,
     Measure,
     MeasureState,
     Moment,
@@ -35,6 +39,7 @@ from bot.domain.ports import Clock
 
 TOPICS_FILE = "_topics.toml"
 LEXICON_FILE = "_lexicon.toml"
+COLLOQUIAL_FILE = "_colloquial.toml"
 # Languages an author writes; Traditional Chinese is converted from Simplified when absent.
 AUTHORED = (Language.ZH_HANS, Language.EN)
 _LANGUAGE_CODES = frozenset(Language)
@@ -90,12 +95,13 @@ class KnowledgeBase:
     lexicon: Lexicon
     files: tuple[str, ...] = ()  # each entry's file name, for check(); default "<id>.toml"
     threshold: float = DEFAULT_THRESHOLD
+    suggest_threshold: float = SUGGEST_THRESHOLD
     _by_id: dict[str, FaqEntry] = field(init=False, repr=False)
     _index: FaqIndex = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.entries}
-        self._index = FaqIndex(self.entries, self.lexicon, self.threshold)
+        self._index = FaqIndex(self.entries, self.lexicon, self.threshold, self.suggest_threshold)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Return the entry with this id, or None."""
@@ -114,6 +120,14 @@ class KnowledgeBase:
     def search(self, query: str, lang: Language, today: date, limit: int = 3) -> list[Hit]:
         """Return the entries valid today that match the query well, best first."""
         return self._index.search(query, lang, today, limit)
+
+    def lookup(self, query: str, lang: Language, today: date, limit: int = 3) -> Lookup:
+        """Entries valid today to answer with, or else borderline ones to suggest."""
+        return self._index.lookup(query, lang, today, limit)
+
+    def explain(self, query: str, lang: Language, limit: int = 3) -> tuple[list[str], list[Match]]:
+        """How the query was read and which of its terms made each best entry's score."""
+        return self._index.explain(query, lang, limit)
 
     def check(self, today: date) -> list[str]:
         """Return every problem that would make an answer wrong, missing or unreachable."""
@@ -283,6 +297,19 @@ def _check_lexicon(file: str, lexicon: Lexicon) -> list[str]:
     for word, meaning in lexicon.zh_synonyms.items():
         if meaning in lexicon.zh_synonyms:
             problems.append(f"{file}: zh.synonyms.{word}: {meaning!r} is a synonym too (no chains)")
+    colloquial = COLLOQUIAL_FILE
+    for phrase, meanings in lexicon.zh_colloquial.items():
+        for word in (phrase, *meanings):
+            if not is_chinese_word(word):
+                problems.append(
+                    f"{colloquial}: zh.{phrase}: {word!r} never matches: use Simplified characters"
+                )
+    for phrase, meanings in lexicon.en_colloquial.items():
+        for words in (phrase, *meanings):
+            if not all(is_english_word(w) for w in words.split()):
+                problems.append(
+                    f"{colloquial}: en.{phrase}: {words!r} never matches: use words of a-z, 0-9"
+                )
     stop_words = set(lexicon.en_stop_words)
     stop_stems = stop_words | {stem(w) for w in stop_words}
     for word, meaning in lexicon.en_synonyms.items():
@@ -321,6 +348,10 @@ def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> K
     topics = tuple(_topic(t, str(topics_path), f"topic[{i}]") for i, t in enumerate(raw_topics))
     lexicon_path = folder / LEXICON_FILE
     lexicon = _lexicon(_read(lexicon_path), str(lexicon_path))
+    colloquial_path = folder / COLLOQUIAL_FILE
+    if colloquial_path.is_file():
+        zh, en = _colloquial(_read(colloquial_path), str(colloquial_path))
+        lexicon = dataclasses.replace(lexicon, zh_colloquial=zh, en_colloquial=en)
     paths = [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith("_")]
     entries = tuple(_entry(_read(path), str(path)) for path in paths)
     files = tuple(p.name for p in paths)
@@ -426,6 +457,28 @@ def _lexicon(raw: dict[str, Any], file: str) -> Lexicon:
         en_synonyms=_word_table(en.get("synonyms"), file, "en.synonyms"),
         en_phrases=_word_table(en.get("phrases"), file, "en.phrases"),
     )
+
+
+def _colloquial(
+    raw: dict[str, Any], file: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    table = _table(raw, file, "-", frozenset({"zh", "en"}))
+    tables = []
+    for lang in ("zh", "en"):
+        section = table.get(lang, {})
+        if not isinstance(section, dict):
+            raise FaqError(file, lang, 'must be a table of "phrase" = ["meaning", ...]')
+        meanings: dict[str, tuple[str, ...]] = {}
+        for phrase, value in section.items():
+            key = f"{lang}.{phrase}"
+            values = [value] if isinstance(value, str) else value
+            if not phrase.strip():
+                raise FaqError(file, f'{lang}.""', "an empty phrase")
+            if not isinstance(values, list) or not values:
+                raise FaqError(file, key, "must be a meaning or a non-empty array of meanings")
+            meanings[phrase] = tuple(_string(v, file, f"{key}[{i}]") for i, v in enumerate(values))
+        tables.append(meanings)
+    return tables[0], tables[1]
 
 
 def _section(raw: object, file: str, key: str, allowed: frozenset[str]) -> dict[str, Any]:
@@ -545,11 +598,16 @@ class QueryStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer to a free-text question: the kept query, the best entry and alternatives."""
+    """The answer to a free-text question: the kept query, the best entry and alternatives.
+
+    With no entry good enough to answer, `suggestions` holds up to three borderline ones
+    ("did you mean").
+    """
 
     query_id: int
     best: FaqEntry | None
     alternatives: tuple[FaqEntry, ...]
+    suggestions: tuple[FaqEntry, ...] = ()
 
 
 class FaqService:
@@ -576,14 +634,18 @@ class FaqService:
     async def answer(self, text: str, lang: Language) -> Answer:
         """Search the question; keep it (for "ask a counsel" and for admins)."""
         question = text.strip()[:1000]
-        hits = self.kb.search(question, lang, self.today(), limit=3)
-        entries = tuple(e for e in (self.kb.entry(h.id) for h in hits) if e is not None)
+        found = self.kb.lookup(question, lang, self.today(), limit=3)
+        entries = tuple(e for e in (self.kb.entry(h.id) for h in found.hits) if e is not None)
+        suggested = tuple(
+            e for e in (self.kb.entry(h.id) for h in found.suggestions) if e is not None
+        )
         best = entries[0] if entries else None
-        score = hits[0].score if hits else None
+        score = found.hits[0].score if found.hits else None
+        # A question answered only by suggestions counts as unanswered for admins.
         query_id = await self._queries.record(
             self._clock.now(), lang.value, question, best.id if best else None, score
         )
-        return Answer(query_id, best, entries[1:])
+        return Answer(query_id, best, entries[1:], suggested)
 
     def answer_context(self, entry: FaqEntry, lang: Language) -> dict[str, Any]:
         """What the answer template shows of an entry today (dated measures as configured)."""

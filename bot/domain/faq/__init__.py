@@ -11,15 +11,17 @@ paragraph alike.
 """
 
 from bot.domain.faq.analysis import (
+    CROSS,
     Analyzer,
     Lexicon,
+    Query,
     is_chinese,
     is_chinese_word,
     is_english_word,
     normalize,
     stem,
 )
-from bot.domain.faq.index import DEFAULT_THRESHOLD, FaqIndex
+from bot.domain.faq.index import DEFAULT_THRESHOLD, SUGGEST_THRESHOLD, FaqIndex, Lookup, Match
 from bot.domain.faq.records import (
     FaqEntry,
     FaqLink,
@@ -35,7 +37,9 @@ from bot.domain.faq.records import (
 )
 
 __all__ = [
+    "CROSS",
     "DEFAULT_THRESHOLD",
+    "SUGGEST_THRESHOLD",
     "Analyzer",
     "FaqEntry",
     "FaqIndex",
@@ -44,10 +48,13 @@ __all__ = [
     "Hit",
     "Lexicon",
     "LocalClaim",
+    "Lookup",
+    "Match",
     "Measure",
     "MeasureState",
     "Moment",
     "Precision",
+    "Query",
     "Review",
     "is_chinese",
     "is_chinese_word",

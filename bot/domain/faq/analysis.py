@@ -7,8 +7,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from bot.domain.chinese import to_simplified
+from bot.domain.faq.segmentation import boundaries
+
+if TYPE_CHECKING:
+    from bot.domain.faq.spelling import Speller
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +28,22 @@ class Lexicon:
     en_stop_words: tuple[str, ...] = ()
     en_synonyms: dict[str, str] = field(default_factory=dict)
     en_phrases: dict[str, str] = field(default_factory=dict)  # "lay off" -> "layoff"
+    # Everyday ways of asking, read in questions as the terms they mean (config/faq/
+    # _colloquial.toml): "晚点交" -> ("缓交",), "pay later" -> ("defer",).
+    zh_colloquial: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    en_colloquial: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question as the search reads it: its terms, its literal colloquial terms, the changes."""
+
+    terms: list[str]
+    # The terms of the colloquial words as written: an entry that uses them scores for them,
+    # but the question is judged by what they mean (they add nothing to its best score).
+    literal: list[str]
+    notes: list[str]  # what was read differently, for `faq search --explain`
+    corrected: set[str] = field(default_factory=set)  # terms made by correcting a typo
 
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -30,6 +51,8 @@ _RUN = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 HAS_CJK = re.compile(rf"[{_CJK}]")
 HAS_LATIN = re.compile(r"[a-z]")
 _NOTHING = re.compile(r"(?!)")
+CROSS = "~"  # marks a character pair across a word boundary
+_PUNCTUATION = re.compile(r"[^\w]+|_")
 _CHINESE_WORD = re.compile(rf"[{_CJK}]+")
 _ENGLISH_WORD = re.compile(r"[a-z0-9]+")
 
@@ -92,28 +115,87 @@ class Analyzer:
         }
         self._en_phrase_lengths = sorted({len(p) for p in self._en_phrases}, reverse=True)
         self._en_phrase_starts = frozenset(p[0] for p in self._en_phrases)
+        self._colloquial = {**lexicon.zh_colloquial, **lexicon.en_colloquial}
+        self._colloquial_re = _colloquial_pattern(lexicon.zh_colloquial, lexicon.en_colloquial)
 
     def analyze(self, text: str) -> list[str]:
         """Turn text into search terms: Chinese characters and bigrams, English word stems."""
-        text = normalize(text)
+        return self._terms(normalize(text), None, None)
+
+    def analyze_query(self, text: str, speller: Speller | None = None) -> Query:
+        """Read a question: colloquial words as what they mean, homophone typos corrected."""
+        notes: list[str] = []
+        literal: list[str] = []
+
+        def meaning(match: re.Match[str]) -> str:
+            phrase = match.group()
+            meanings = self._colloquial[phrase]
+            notes.append(f"colloquial: {phrase} → {' / '.join(meanings)}")
+            literal.extend(self._terms(phrase, None, None))
+            # Bars keep the meaning from gluing to its neighbours into false bigrams.
+            return "|" + "|".join(meanings) + "|"
+
+        # Punctuation between words as a space, so "can't pay" reads as the phrase "can t pay".
+        text = self._colloquial_re.sub(meaning, _PUNCTUATION.sub(" ", normalize(text)))
+        corrected: set[str] = set()
+        return Query(self._terms(text, speller, notes, corrected), literal, notes, corrected)
+
+    def _terms(
+        self,
+        text: str,
+        speller: Speller | None,
+        notes: list[str] | None,
+        corrected: set[str] | None = None,
+    ) -> list[str]:
         if HAS_CJK.search(text):
             synonyms = self.lexicon.zh_synonyms
             text = self._zh_synonym_re.sub(lambda m: synonyms[m.group()], text)
-        terms: list[str] = []
-        words: list[str] = []
+        pieces: list[str | list[str]] = []  # Chinese segments, and runs of English words
         for run in _RUN.findall(text):
             if HAS_CJK.match(run):
-                if words:
-                    terms += self._english_terms(words)
-                    words = []
-                for segment in self._zh_stop_re.split(run):
-                    terms += segment
-                    terms += map(str.__add__, segment, segment[1:])
+                pieces += [segment for segment in self._zh_stop_re.split(run) if segment]
+            elif pieces and isinstance(pieces[-1], list):
+                pieces[-1].append(run)
             else:
-                words.append(run)
-        if words:
-            terms += self._english_terms(words)
+                pieces.append([run])
+        if speller is not None:
+            self._correct(pieces, speller, notes, corrected)
+        terms: list[str] = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                terms += piece
+                cut = boundaries(piece) if len(piece) > 2 else frozenset()
+                # A pair across two words is kept apart (marked), and weighs little.
+                terms += [
+                    piece[i : i + 2] if i + 1 not in cut else CROSS + piece[i : i + 2]
+                    for i in range(len(piece) - 1)
+                ]
+            else:
+                terms += self._english_terms(piece)
         return terms
+
+    @staticmethod
+    def _correct(
+        pieces: list[str | list[str]],
+        speller: Speller,
+        notes: list[str] | None,
+        corrected: set[str] | None,
+    ) -> None:
+        where = [i for i, piece in enumerate(pieces) if isinstance(piece, str)]
+        segments = [str(pieces[i]) for i in where]
+        fix = speller.best_fix(segments)
+        if fix is None:
+            return
+        k, position, char = fix
+        old = segments[k]
+        new = old[:position] + char + old[position + 1 :]
+        pieces[where[k]] = new
+        if notes is not None:
+            notes.append(f"typo: {old} → {new} (same sound: {old[position]} {char})")
+        if corrected is not None:
+            # The terms the guess made: they count, but for less than terms as typed.
+            corrected.add(char)
+            corrected.update(new[max(position - 1, 0) : position + 2][j : j + 2] for j in range(2))
 
     def _english_terms(self, words: list[str]) -> list[str]:
         phrases, starts, lengths = self._en_phrases, self._en_phrase_starts, self._en_phrase_lengths
@@ -138,6 +220,19 @@ class Analyzer:
                 if stemmed not in stop_stems:
                     terms.append(stemmed)
         return terms
+
+
+def _colloquial_pattern(
+    zh: dict[str, tuple[str, ...]], en: dict[str, tuple[str, ...]]
+) -> re.Pattern[str]:
+    # Longest first; English phrases only as whole words ("pay later", not "repay laterally").
+    phrases = [(p, re.escape(p)) for p in zh] + [
+        (p, rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])") for p in en
+    ]
+    if not phrases:
+        return _NOTHING
+    phrases.sort(key=lambda item: len(item[0]), reverse=True)
+    return re.compile("|".join(pattern for _, pattern in phrases))
 
 
 def is_chinese_word(word: str) -> bool:
