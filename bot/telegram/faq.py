@@ -1,7 +1,8 @@
 """FAQ in the chat (PRODUCT §3.4, §7): browse by topic, or just write a question.
 
 Free text that is not part of a dialog or a case conversation is answered with the best match,
-up to two alternatives as buttons, "helpful? yes / no", and "ask a counsel", which opens /ask
+up to two alternatives as buttons (or, when no entry is good enough, up to three borderline ones
+as "did you mean" buttons), "helpful? yes / no", and "ask a counsel", which opens /ask
 with the question as the description. Questions are kept (without who asked) so that "ask a
 counsel" can carry them and admins can see what found no answer.
 """
@@ -62,6 +63,15 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await answer_query(update)
         await show_entry(update, context, entry, query_id=None)
+    elif action == "s" and callback.arg(2).isdigit():
+        # A "did you mean" choice: the answer keeps the owner's question for feedback and
+        # for "ask a counsel".
+        entry = context.services.faq.shown(callback.arg(1))
+        if entry is None:
+            await _stale(update, context)
+            return
+        await answer_query(update)
+        await show_entry(update, context, entry, query_id=int(callback.arg(2)))
     elif action in ("yes", "no") and callback.arg(1).isdigit():
         await context.services.faq.feedback(int(callback.arg(1)), action == "yes")
         await answer_query(update)
@@ -162,7 +172,22 @@ async def answer_text(update: Update, context: BotContext) -> None:
         await show_entry(update, context, found.best, found.query_id, found.alternatives)
         return
     labels = context.services.renderer
+    # Nothing good enough to answer with: the borderline entries, if any, as "did you mean".
     rows = [
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, "faq_did_you_mean", localized(e.question, lang)[:55]),
+                PREFIX,
+                "s",
+                e.id,
+                str(found.query_id),
+            )
+        ]
+        for e in found.suggestions
+    ]
+    rows += [
         [
             button(
                 context,
@@ -176,7 +201,8 @@ async def answer_text(update: Update, context: BotContext) -> None:
         ],
         [button(context, update, labels.label(lang, "faq_topics"), PREFIX, "home")],
     ]
-    await reply(update, context, "faq/no_match", keyboard(rows))
+    template = "faq/did_you_mean" if found.suggestions else "faq/no_match"
+    await reply(update, context, template, keyboard(rows))
 
 
 async def _not_understood(update: Update, context: BotContext) -> None:
