@@ -139,6 +139,7 @@ def build_services(
             FaqQueryStore(db),
             clock,
             settings.locale.timezone,
+            settings.faq.show_expired_measures,
         ),
     )
     return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), doorbell)

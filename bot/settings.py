@@ -99,6 +99,12 @@ class DataSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FaqSettings:
+    review_max_age_days: int = 180
+    show_expired_measures: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     level: str = "INFO"
 
@@ -113,6 +119,7 @@ _SECTIONS: dict[str, type] = {
     "cases": CasesSettings,
     "outbox": OutboxSettings,
     "data": DataSettings,
+    "faq": FaqSettings,
     "logging": LoggingSettings,
 }
 
@@ -132,6 +139,7 @@ class Settings:
     cases: CasesSettings
     outbox: OutboxSettings
     data: DataSettings
+    faq: FaqSettings
     logging: LoggingSettings
     districts: tuple[Choice, ...]
     industries: tuple[Choice, ...]
@@ -323,6 +331,8 @@ def _validate(sections: dict[str, Any], source: str) -> None:
         raise ConfigError(source, "outbox", "rates and retry_base_seconds must be positive")
     if outbox.max_attempts < 1 or outbox.chat_burst < 1 or outbox.group_per_minute < 1:
         raise ConfigError(source, "outbox", "max_attempts, chat_burst, group_per_minute >= 1")
+    if sections["faq"].review_max_age_days < 1:
+        raise ConfigError(source, "faq.review_max_age_days", "must be at least 1")
     if not 1 <= sections["webhook"].port <= 65535:
         raise ConfigError(source, "webhook.port", "must be 1-65535")
 

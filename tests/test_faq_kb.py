@@ -186,13 +186,16 @@ def test_answer_context_falls_back_to_simplified_chinese(tmp_path: Path) -> None
     text = entry_toml("no-english").replace('en = "Negotiate with the landlord."\n', "")
     folder = make_kb(tmp_path / "faq", {"no-english.toml": text})
     entry = load_knowledge_base(folder).entries[0]
-    assert answer_context(entry, Language.EN) == {
+    assert answer_context(entry, Language.EN, TODAY) == {
         "question": "Can the warehouse rent be reduced?",
         "answer": "可以和房东协商。",
+        "measures": [],
+        "review": None,
         "references": ["Civil Code, Article 533"],
         "phones": [{"label": "12348 hotline", "phone": "12348"}],
     }
-    assert answer_context(entry, Language.ZH_HANT)["answer"] == to_traditional("可以和房东协商。")
+    hant = answer_context(entry, Language.ZH_HANT, TODAY)
+    assert hant["answer"] == to_traditional("可以和房东协商。")
 
 
 # --------------------------------------------------------------------------- dates
@@ -211,7 +214,8 @@ def test_expired_and_future_entries_are_neither_matched_nor_listed(tmp_path: Pat
             ),
         },
     )
-    kb = load_knowledge_base(folder)
+    # Three entries that share every word: no term is rare, so scores are low everywhere.
+    kb = load_knowledge_base(folder, threshold=0.2)
     everything = {h.id for h in kb._index.scores("仓库租金减免")}
     assert everything == {"rent-current", "rent-expired", "rent-future"}
 
@@ -238,6 +242,117 @@ def test_entries_expiring_soon_are_reported(tmp_path: Path) -> None:
     kb = load_knowledge_base(folder)
     assert [e.id for e in kb.expiring(TODAY)] == ["soon"]
     assert [e.id for e in kb.expiring(TODAY, days=100)] == ["later", "soon"]
+
+
+# --------------------------------------------------------------------------- dated measures
+
+MEASURES = """
+[[measures]]
+from = 2020-02-01
+until = "2020-12"
+instrument.zh-hans = "人社部发〔2020〕11号"
+instrument.en = "MOHRSS notice (2020) No. 11"
+text.zh-hans = "免征中小微企业单位缴费"
+text.en = "SMEs paid no employer contributions"
+
+[[measures]]
+from = "2025"
+until = 2025-06-20
+instrument.zh-hans = "2025年通知"
+instrument.en = "2025 notice"
+text.zh-hans = "稳岗返还"
+text.en = "Job-retention refund"
+
+[[measures]]
+from = 2025-07-01
+instrument.zh-hans = "新通知"
+instrument.en = "new notice"
+text.zh-hans = "尚未施行的措施"
+text.en = "A measure not yet in force"
+
+[review]
+on = 2025-05-01
+by.zh-hans = "公共法律服务律师"
+by.en = "public lawyer"
+"""
+
+
+def test_measures_are_shown_by_their_own_dates(tmp_path: Path) -> None:
+    folder = make_kb(tmp_path / "faq", {"rent.toml": entry_toml("rent") + MEASURES})
+    entry = load_knowledge_base(folder).entries[0]
+    assert [m.state(TODAY) for m in entry.measures] == ["expired", "in_force", "pending"]
+    shown = answer_context(entry, Language.EN, TODAY)
+    assert shown["answer"] == "Negotiate with the landlord."  # the lasting part stays
+    assert [(m["text"], m["expired"]) for m in shown["measures"]] == [
+        ("SMEs paid no employer contributions", True),
+        ("Job-retention refund", False),
+    ]
+    assert shown["measures"][0]["start"] == {"year": 2020, "month": 2, "day": 1}
+    assert shown["measures"][0]["end"] == {"year": 2020, "month": 12, "day": None}
+    assert shown["measures"][1]["start"] == {"year": 2025, "month": None, "day": None}
+    hidden = answer_context(entry, Language.EN, TODAY, show_expired=False)
+    assert [m["text"] for m in hidden["measures"]] == ["Job-retention refund"]
+    later = answer_context(entry, Language.ZH_HANT, date(2025, 7, 1))
+    assert [m["expired"] for m in later["measures"]] == [True, True, False]
+    assert later["measures"][2]["text"] == to_traditional("尚未施行的措施")
+    assert shown["review"] == {"on": {"year": 2025, "month": 5, "day": 1}, "by": "public lawyer"}
+
+
+def test_an_expired_measure_does_not_hide_its_entry(tmp_path: Path) -> None:
+    folder = make_kb(tmp_path / "faq", {"rent.toml": entry_toml("rent") + MEASURES})
+    kb = load_knowledge_base(folder)
+    assert [h.id for h in kb.search("仓库租金减免", Language.ZH_HANS, date(2030, 1, 1))] == ["rent"]
+    assert kb.check(TODAY) == []
+
+
+def test_check_warns_of_measures_ending_and_of_old_or_missing_reviews(tmp_path: Path) -> None:
+    folder = make_kb(
+        tmp_path / "faq",
+        {"rent.toml": entry_toml("rent") + MEASURES, "bare.toml": entry_toml("bare")},
+    )
+    kb = load_knowledge_base(folder)
+    assert kb.warnings(TODAY) == [
+        "bare: no review record ([review] on and by)",
+        "rent: measures[1]: ends on 2025-06-20 (19 days left)",
+    ]
+    assert kb.warnings(date(2025, 12, 1), review_max_age_days=180) == [
+        "bare: no review record ([review] on and by)",
+        "rent: last reviewed on 2025-05-01, 214 days ago (review every 180 days)",
+    ]
+
+
+LOCAL = """
+[[local_practice]]
+claim = "the local CCPIT office takes online applications"
+
+[[local_practice]]
+claim = "12345 answers rent questions"
+confirmed_on = 2025-05-20
+confirmed_by = "programme office"
+"""
+
+
+def test_unconfirmed_local_practice_is_listed(tmp_path: Path) -> None:
+    text = entry_toml("rent", extra='unverified = ["Art. 9 not checked"]') + LOCAL
+    kb = load_knowledge_base(make_kb(tmp_path / "faq", {"rent.toml": text}))
+    assert [(e.id, c.claim) for e, c in kb.unconfirmed()] == [
+        ("rent", "the local CCPIT office takes online applications")
+    ]
+    assert kb.entries[0].unverified == ("Art. 9 not checked",)
+    assert kb.check(TODAY) == []
+
+
+def test_check_reports_bad_measures_reviews_and_confirmations(tmp_path: Path) -> None:
+    backwards = MEASURES.replace('until = "2020-12"', "until = 2019-12-31").replace(
+        "on = 2025-05-01", "on = 2025-07-01"
+    )
+    half = LOCAL.replace('confirmed_by = "programme office"', "")
+    folder = make_kb(tmp_path / "faq", {"rent.toml": entry_toml("rent") + backwards + half})
+    assert load_knowledge_base(folder).check(TODAY) == [
+        "rent.toml: measures[0].until: ends before it starts",
+        "rent.toml: local_practice[1]: give both confirmed_on and confirmed_by, or neither",
+        "rent.toml: review.on: 2025-07-01 is in the future",
+    ]
 
 
 # --------------------------------------------------------------------------- malformed files
@@ -278,6 +393,27 @@ def test_entries_expiring_soon_are_reported(tmp_path: Path) -> None:
             "question.en",
             "non-empty",
         ),
+        (
+            entry_toml("bad") + MEASURES.replace('from = "2025"', 'from = "2025-13"'),
+            "measures[1].from",
+            "a date like",
+        ),
+        (
+            entry_toml("bad") + MEASURES.replace("from = 2025-07-01\n", ""),
+            "measures[2].from",
+            "missing",
+        ),
+        (
+            entry_toml("bad") + MEASURES.replace("text.en", "txt.en"),
+            "measures[0].txt",
+            "unknown key",
+        ),
+        (entry_toml("bad") + MEASURES.replace("on = 2025-05-01", ""), "review.on", "missing"),
+        (
+            entry_toml("bad") + LOCAL.replace('claim = "12345', 'claims = "12345'),
+            "local_practice[1].claims",
+            "unknown key",
+        ),
     ],
     ids=[
         "syntax",
@@ -292,6 +428,11 @@ def test_entries_expiring_soon_are_reported(tmp_path: Path) -> None:
         "link-with-two-targets",
         "phone-number-type",
         "empty-text",
+        "measure-month",
+        "measure-without-start",
+        "measure-typo",
+        "review-without-date",
+        "local-typo",
     ],
 )
 def test_malformed_file_names_file_and_key(
@@ -425,6 +566,10 @@ def test_check_passes_on_the_real_knowledge_base(capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().out.splitlines()[-1].endswith(": ok")
 
 
+def test_every_real_entry_has_a_review_record(kb: KnowledgeBase) -> None:
+    assert [e.id for e in kb.entries if e.review is None] == []
+
+
 def test_check_fails_and_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_kb(
         tmp_path / "faq",
@@ -438,6 +583,26 @@ def test_check_fails_and_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "problem: misnamed.toml: id: 'other' differs from the file name" in out
     assert "warning: soon: valid until 2025-06-10 (9 days left)" in out
+    assert "warning: soon: no review record ([review] on and by)" in out
+
+
+def test_check_lists_local_practice_and_strict_fails_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = entry_toml("rent", extra='unverified = ["Art. 9 not checked"]') + LOCAL + MEASURES
+    make_kb(tmp_path / "faq", {"rent.toml": text})
+    args = cli("--config", str(tmp_path), "faq", "check", "--today", "2025-06-01")
+    assert run_faq(args) == 0
+    out = capsys.readouterr().out
+    assert "confirm: rent: the local CCPIT office takes online applications" in out
+    assert "unverified: rent: Art. 9 not checked" in out
+    assert "warning: rent: measures[1]: ends on 2025-06-20 (19 days left)" in out
+    assert out.splitlines()[-1].endswith("1 warning(s), 1 local statement(s) to confirm: ok")
+    assert (
+        run_faq(cli("--config", str(tmp_path), "faq", "check", "--today", "2025-06-01", "--strict"))
+        == 1
+    )
+    assert capsys.readouterr().out.splitlines()[-1].endswith("2 problem(s) (strict)")
 
 
 def test_malformed_knowledge_base_exits_2(

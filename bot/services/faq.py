@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
@@ -14,12 +15,20 @@ from zoneinfo import ZoneInfo
 from bot.domain.chinese import to_traditional
 from bot.domain.faq import (
     DEFAULT_THRESHOLD,
+    SUGGEST_THRESHOLD,
     FaqEntry,
     FaqIndex,
     FaqLink,
     FaqTopic,
     Hit,
     Lexicon,
+    LocalClaim,
+    Lookup,
+    Match,
+    Measure,
+    MeasureState,
+    Moment,
+    Review,
     is_chinese_word,
     is_english_word,
     localized,
@@ -30,6 +39,7 @@ from bot.domain.ports import Clock
 
 TOPICS_FILE = "_topics.toml"
 LEXICON_FILE = "_lexicon.toml"
+COLLOQUIAL_FILE = "_colloquial.toml"
 # Languages an author writes; Traditional Chinese is converted from Simplified when absent.
 AUTHORED = (Language.ZH_HANS, Language.EN)
 _LANGUAGE_CODES = frozenset(Language)
@@ -47,9 +57,20 @@ _ENTRY_KEYS = frozenset(
         "answer",
         "references",
         "links",
+        "measures",
+        "review",
+        "local_practice",
+        "unverified",
     }
 )
 _LINK_KEYS = frozenset({"label", "phone", "url"})
+_MEASURE_KEYS = frozenset({"from", "until", "instrument", "text"})
+_REVIEW_KEYS = frozenset({"on", "by"})
+_LOCAL_KEYS = frozenset({"claim", "confirmed_on", "confirmed_by"})
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_YEAR = re.compile(r"[0-9]{4}")
+EXPIRY_WARNING_DAYS = 30
+REVIEW_MAX_AGE_DAYS = 180
 _TOPIC_KEYS = frozenset({"id", "name"})
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PHONE = re.compile(r"[0-9]+")
@@ -74,12 +95,13 @@ class KnowledgeBase:
     lexicon: Lexicon
     files: tuple[str, ...] = ()  # each entry's file name, for check(); default "<id>.toml"
     threshold: float = DEFAULT_THRESHOLD
+    suggest_threshold: float = SUGGEST_THRESHOLD
     _by_id: dict[str, FaqEntry] = field(init=False, repr=False)
     _index: FaqIndex = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.entries}
-        self._index = FaqIndex(self.entries, self.lexicon, self.threshold)
+        self._index = FaqIndex(self.entries, self.lexicon, self.threshold, self.suggest_threshold)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Return the entry with this id, or None."""
@@ -99,6 +121,14 @@ class KnowledgeBase:
         """Return the entries valid today that match the query well, best first."""
         return self._index.search(query, lang, today, limit)
 
+    def lookup(self, query: str, lang: Language, today: date, limit: int = 3) -> Lookup:
+        """Entries valid today to answer with, or else borderline ones to suggest."""
+        return self._index.lookup(query, lang, today, limit)
+
+    def explain(self, query: str, lang: Language, limit: int = 3) -> tuple[list[str], list[Match]]:
+        """How the query was read and which of its terms made each best entry's score."""
+        return self._index.explain(query, lang, limit)
+
     def check(self, today: date) -> list[str]:
         """Return every problem that would make an answer wrong, missing or unreachable."""
         problems: list[str] = []
@@ -116,12 +146,46 @@ class KnowledgeBase:
                 problems.append(f"{file}: id: {entry.id!r} already used in {seen[entry.id]}")
             seen.setdefault(entry.id, file)
             problems += _check_entry(file, entry, set(topic_ids))
+            if entry.review is not None and entry.review.on > today:
+                problems.append(f"{file}: review.on: {entry.review.on} is in the future")
         for topic in self.topics:
             if not self.listing(today, topic.id):
                 problems.append(f"{TOPICS_FILE}: topic: {topic.id!r} has no entry valid on {today}")
         return problems + _check_lexicon(LEXICON_FILE, self.lexicon)
 
-    def expiring(self, today: date, days: int = 30) -> list[FaqEntry]:
+    def warnings(
+        self,
+        today: date,
+        review_max_age_days: int = REVIEW_MAX_AGE_DAYS,
+        days: int = EXPIRY_WARNING_DAYS,
+    ) -> list[str]:
+        """Return what needs attention soon: measures about to end, reviews missing or old."""
+        warnings: list[str] = []
+        horizon = today + timedelta(days=days)
+        for entry in self.entries:
+            if not entry.is_valid(today):
+                continue
+            for i, measure in enumerate(entry.measures):
+                end = measure.end
+                if measure.state(today) is MeasureState.IN_FORCE and end and end.last <= horizon:
+                    left = (end.last - today).days
+                    warnings.append(
+                        f"{entry.id}: measures[{i}]: ends on {end.last} ({left} days left)"
+                    )
+            if entry.review is None:
+                warnings.append(f"{entry.id}: no review record ([review] on and by)")
+            elif (age := (today - entry.review.on).days) > review_max_age_days:
+                warnings.append(
+                    f"{entry.id}: last reviewed on {entry.review.on}, {age} days ago "
+                    f"(review every {review_max_age_days} days)"
+                )
+        return warnings
+
+    def unconfirmed(self) -> list[tuple[FaqEntry, LocalClaim]]:
+        """Statements of local practice the programme office has not confirmed yet."""
+        return [(e, c) for e in self.entries for c in e.local_practice if not c.confirmed]
+
+    def expiring(self, today: date, days: int = EXPIRY_WARNING_DAYS) -> list[FaqEntry]:
         """Return entries valid today whose last valid day is within `days` days."""
         horizon = today + timedelta(days=days)
         return [
@@ -131,17 +195,43 @@ class KnowledgeBase:
         ]
 
 
-def answer_context(entry: FaqEntry, lang: Language) -> dict[str, Any]:
-    """What the answer template shows of an entry, in a language (the chat and faq check)."""
+def answer_context(
+    entry: FaqEntry, lang: Language, today: date, show_expired: bool = True
+) -> dict[str, Any]:
+    """What the answer template shows of an entry on a day, in a language (chat, faq check)."""
+    review = entry.review
     return {
         "question": localized(entry.question, lang),
         "answer": localized(entry.answer, lang),
+        "measures": [
+            {
+                "text": localized(m.text, lang),
+                "instrument": localized(m.instrument, lang),
+                "expired": m.state(today) is MeasureState.EXPIRED,
+                "start": _moment_context(m.start, first=True),
+                "end": None if m.end is None else _moment_context(m.end, first=False),
+            }
+            for m in entry.measures_shown(today, show_expired)
+        ],
+        "review": None
+        if review is None
+        else {"on": _moment_context(Moment.day(review.on)), "by": localized(review.by, lang)},
         "references": [localized(r, lang) for r in entry.references],
         "phones": [
             {"label": localized(link.label, lang), "phone": link.phone}
             for link in entry.links
             if link.phone
         ],
+    }
+
+
+def _moment_context(moment: Moment, first: bool = True) -> dict[str, Any]:
+    # The template writes the date in its language, as exactly as the source gave it.
+    day = moment.first if first else moment.last
+    return {
+        "year": day.year,
+        "month": day.month if moment.precision != "year" else None,
+        "day": day.day if moment.precision == "day" else None,
     }
 
 
@@ -171,6 +261,18 @@ def _check_entry(file: str, entry: FaqEntry, topic_ids: set[str]) -> list[str]:
         problems.append(
             f"{file}: valid_from: {entry.valid_from} is after valid_until {entry.valid_until}"
         )
+    for i, measure in enumerate(entry.measures):
+        problems += _missing(file, f"measures[{i}].text", measure.text)
+        problems += _missing(file, f"measures[{i}].instrument", measure.instrument)
+        if measure.end is not None and measure.end.last < measure.start.first:
+            problems.append(f"{file}: measures[{i}].until: ends before it starts")
+    if entry.review is not None:
+        problems += _missing(file, "review.by", entry.review.by)
+    for i, claim in enumerate(entry.local_practice):
+        if (claim.confirmed_on is None) != (claim.confirmed_by is None):
+            problems.append(
+                f"{file}: local_practice[{i}]: give both confirmed_on and confirmed_by, or neither"
+            )
     return problems
 
 
@@ -195,6 +297,19 @@ def _check_lexicon(file: str, lexicon: Lexicon) -> list[str]:
     for word, meaning in lexicon.zh_synonyms.items():
         if meaning in lexicon.zh_synonyms:
             problems.append(f"{file}: zh.synonyms.{word}: {meaning!r} is a synonym too (no chains)")
+    colloquial = COLLOQUIAL_FILE
+    for phrase, meanings in lexicon.zh_colloquial.items():
+        for word in (phrase, *meanings):
+            if not is_chinese_word(word):
+                problems.append(
+                    f"{colloquial}: zh.{phrase}: {word!r} never matches: use Simplified characters"
+                )
+    for phrase, meanings in lexicon.en_colloquial.items():
+        for words in (phrase, *meanings):
+            if not all(is_english_word(w) for w in words.split()):
+                problems.append(
+                    f"{colloquial}: en.{phrase}: {words!r} never matches: use words of a-z, 0-9"
+                )
     stop_words = set(lexicon.en_stop_words)
     stop_stems = stop_words | {stem(w) for w in stop_words}
     for word, meaning in lexicon.en_synonyms.items():
@@ -233,6 +348,10 @@ def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> K
     topics = tuple(_topic(t, str(topics_path), f"topic[{i}]") for i, t in enumerate(raw_topics))
     lexicon_path = folder / LEXICON_FILE
     lexicon = _lexicon(_read(lexicon_path), str(lexicon_path))
+    colloquial_path = folder / COLLOQUIAL_FILE
+    if colloquial_path.is_file():
+        zh, en = _colloquial(_read(colloquial_path), str(colloquial_path))
+        lexicon = dataclasses.replace(lexicon, zh_colloquial=zh, en_colloquial=en)
     paths = [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith("_")]
     entries = tuple(_entry(_read(path), str(path)) for path in paths)
     files = tuple(p.name for p in paths)
@@ -272,6 +391,58 @@ def _entry(raw: dict[str, Any], file: str) -> FaqEntry:
         links=tuple(_link(link, file, f"links[{i}]") for i, link in enumerate(links)),
         valid_from=_date(table.get("valid_from"), file, "valid_from"),
         valid_until=_date(table.get("valid_until"), file, "valid_until"),
+        measures=tuple(
+            _measure(m, file, f"measures[{i}]")
+            for i, m in enumerate(_list(table.get("measures", []), file, "measures"))
+        ),
+        review=None if "review" not in table else _review(table["review"], file),
+        local_practice=tuple(
+            _local_claim(c, file, f"local_practice[{i}]")
+            for i, c in enumerate(_list(table.get("local_practice", []), file, "local_practice"))
+        ),
+        unverified=_words(table.get("unverified", []), file, "unverified"),
+    )
+
+
+def _measure(raw: object, file: str, key: str) -> Measure:
+    table = _table(raw, file, key, _MEASURE_KEYS)
+    return Measure(
+        text=_texts(table.get("text"), file, f"{key}.text"),
+        instrument=_texts(table.get("instrument"), file, f"{key}.instrument"),
+        start=_moment(table.get("from"), file, f"{key}.from", last=False),
+        end=None if "until" not in table else _moment(table["until"], file, f"{key}.until"),
+    )
+
+
+def _moment(raw: object, file: str, key: str, last: bool = True) -> Moment:
+    # A source often dates a measure only to the month or the year: the answer then says no
+    # more than the source, and the measure counts from the first (or to the last) day of it.
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return Moment.day(raw)
+    if isinstance(raw, str) and (month := _MONTH.fullmatch(raw)) and 1 <= int(month[2]) <= 12:
+        return Moment.month(int(month[1]), int(month[2]))
+    if isinstance(raw, str) and _YEAR.fullmatch(raw):
+        return Moment.year(int(raw))
+    if raw is None:
+        raise FaqError(file, key, "missing")
+    raise FaqError(file, key, 'must be a date like 2025-01-31, or "2025-01" or "2025"')
+
+
+def _review(raw: object, file: str) -> Review:
+    table = _table(raw, file, "review", _REVIEW_KEYS)
+    on = _date(table.get("on"), file, "review.on")
+    if on is None:
+        raise FaqError(file, "review.on", "missing")
+    return Review(on=on, by=_texts(table.get("by"), file, "review.by"))
+
+
+def _local_claim(raw: object, file: str, key: str) -> LocalClaim:
+    table = _table(raw, file, key, _LOCAL_KEYS)
+    by = table.get("confirmed_by")
+    return LocalClaim(
+        claim=_string(table.get("claim"), file, f"{key}.claim"),
+        confirmed_on=_date(table.get("confirmed_on"), file, f"{key}.confirmed_on"),
+        confirmed_by=None if by is None else _string(by, file, f"{key}.confirmed_by"),
     )
 
 
@@ -286,6 +457,28 @@ def _lexicon(raw: dict[str, Any], file: str) -> Lexicon:
         en_synonyms=_word_table(en.get("synonyms"), file, "en.synonyms"),
         en_phrases=_word_table(en.get("phrases"), file, "en.phrases"),
     )
+
+
+def _colloquial(
+    raw: dict[str, Any], file: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    table = _table(raw, file, "-", frozenset({"zh", "en"}))
+    tables = []
+    for lang in ("zh", "en"):
+        section = table.get(lang, {})
+        if not isinstance(section, dict):
+            raise FaqError(file, lang, 'must be a table of "phrase" = ["meaning", ...]')
+        meanings: dict[str, tuple[str, ...]] = {}
+        for phrase, value in section.items():
+            key = f"{lang}.{phrase}"
+            values = [value] if isinstance(value, str) else value
+            if not phrase.strip():
+                raise FaqError(file, f'{lang}.""', "an empty phrase")
+            if not isinstance(values, list) or not values:
+                raise FaqError(file, key, "must be a meaning or a non-empty array of meanings")
+            meanings[phrase] = tuple(_string(v, file, f"{key}[{i}]") for i, v in enumerate(values))
+        tables.append(meanings)
+    return tables[0], tables[1]
 
 
 def _section(raw: object, file: str, key: str, allowed: frozenset[str]) -> dict[str, Any]:
@@ -405,21 +598,34 @@ class QueryStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer to a free-text question: the kept query, the best entry and alternatives."""
+    """The answer to a free-text question: the kept query, the best entry and alternatives.
+
+    With no entry good enough to answer, `suggestions` holds up to three borderline ones
+    ("did you mean").
+    """
 
     query_id: int
     best: FaqEntry | None
     alternatives: tuple[FaqEntry, ...]
+    suggestions: tuple[FaqEntry, ...] = ()
 
 
 class FaqService:
     """Answers questions from the knowledge base and keeps what it could not answer."""
 
-    def __init__(self, kb: KnowledgeBase, queries: QueryStore, clock: Clock, timezone: str) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        queries: QueryStore,
+        clock: Clock,
+        timezone: str,
+        show_expired_measures: bool = True,
+    ) -> None:
         self.kb = kb
         self._queries = queries
         self._clock = clock
         self._zone = ZoneInfo(timezone)
+        self._show_expired = show_expired_measures
 
     def today(self) -> date:
         """Today in the deployment's timezone (validity dates are local dates)."""
@@ -428,14 +634,22 @@ class FaqService:
     async def answer(self, text: str, lang: Language) -> Answer:
         """Search the question; keep it (for "ask a counsel" and for admins)."""
         question = text.strip()[:1000]
-        hits = self.kb.search(question, lang, self.today(), limit=3)
-        entries = tuple(e for e in (self.kb.entry(h.id) for h in hits) if e is not None)
+        found = self.kb.lookup(question, lang, self.today(), limit=3)
+        entries = tuple(e for e in (self.kb.entry(h.id) for h in found.hits) if e is not None)
+        suggested = tuple(
+            e for e in (self.kb.entry(h.id) for h in found.suggestions) if e is not None
+        )
         best = entries[0] if entries else None
-        score = hits[0].score if hits else None
+        score = found.hits[0].score if found.hits else None
+        # A question answered only by suggestions counts as unanswered for admins.
         query_id = await self._queries.record(
             self._clock.now(), lang.value, question, best.id if best else None, score
         )
-        return Answer(query_id, best, entries[1:])
+        return Answer(query_id, best, entries[1:], suggested)
+
+    def answer_context(self, entry: FaqEntry, lang: Language) -> dict[str, Any]:
+        """What the answer template shows of an entry today (dated measures as configured)."""
+        return answer_context(entry, lang, self.today(), self._show_expired)
 
     async def question_of(self, query_id: int) -> str | None:
         """The text of a kept question."""

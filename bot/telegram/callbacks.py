@@ -18,7 +18,7 @@ _SIG_CHARS = 8
 # Every prefix, with the actions under it. Codes are short: callback data has 64 bytes.
 REGISTRATION = "reg"  # start, consent, cancel, district|industry <id>, edit, field <step>, back
 INTAKE = "ask"  # cat <category>, urg normal|urgent, submit, cancel, anew (closed case's message)
-FAQ = "faq"  # t <topic> <page>, e <entry>, yes|no <query>, home, ask q <query> | ask e <entry>
+FAQ = "faq"  # t <topic> <page>, e <entry>, s <entry> <query>, yes|no <query>, home, ask q|e <id>
 CASE = "case"  # accept|reply|transfer|resolve|view|info|close|closeyes|closeno|skip|reopen|
 #               pick <case>,
 #               to <case> <staff id>|route, rate <case> <stars>

@@ -1,7 +1,8 @@
 """FAQ in the chat (PRODUCT §3.4, §7): browse by topic, or just write a question.
 
 Free text that is not part of a dialog or a case conversation is answered with the best match,
-up to two alternatives as buttons, "helpful? yes / no", and "ask a counsel", which opens /ask
+up to two alternatives as buttons (or, when no entry is good enough, up to three borderline ones
+as "did you mean" buttons), "helpful? yes / no", and "ask a counsel", which opens /ask
 with the question as the description. Questions are kept (without who asked) so that "ask a
 counsel" can carry them and admins can see what found no answer.
 """
@@ -14,7 +15,6 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.faq import FaqEntry, localized
-from bot.services.faq import answer_context
 from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
@@ -63,6 +63,15 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await answer_query(update)
         await show_entry(update, context, entry, query_id=None)
+    elif action == "s" and callback.arg(2).isdigit():
+        # A "did you mean" choice: the answer keeps the owner's question for feedback and
+        # for "ask a counsel".
+        entry = context.services.faq.shown(callback.arg(1))
+        if entry is None:
+            await _stale(update, context)
+            return
+        await answer_query(update)
+        await show_entry(update, context, entry, query_id=int(callback.arg(2)))
     elif action in ("yes", "no") and callback.arg(1).isdigit():
         await context.services.faq.feedback(int(callback.arg(1)), action == "yes")
         await answer_query(update)
@@ -147,7 +156,8 @@ async def show_entry(
         )
     ask = ("ask", "q", str(query_id)) if query_id is not None else ("ask", "e", entry.id)
     rows.append([button(context, update, labels.label(lang, "ask_counsel"), PREFIX, *ask)])
-    await reply(update, context, "faq/answer", keyboard(rows), **answer_context(entry, lang))
+    faq = context.services.faq
+    await reply(update, context, "faq/answer", keyboard(rows), **faq.answer_context(entry, lang))
 
 
 async def answer_text(update: Update, context: BotContext) -> None:
@@ -162,7 +172,22 @@ async def answer_text(update: Update, context: BotContext) -> None:
         await show_entry(update, context, found.best, found.query_id, found.alternatives)
         return
     labels = context.services.renderer
+    # Nothing good enough to answer with: the borderline entries, if any, as "did you mean".
     rows = [
+        [
+            button(
+                context,
+                update,
+                labels.label(lang, "faq_did_you_mean", localized(e.question, lang)[:55]),
+                PREFIX,
+                "s",
+                e.id,
+                str(found.query_id),
+            )
+        ]
+        for e in found.suggestions
+    ]
+    rows += [
         [
             button(
                 context,
@@ -176,7 +201,8 @@ async def answer_text(update: Update, context: BotContext) -> None:
         ],
         [button(context, update, labels.label(lang, "faq_topics"), PREFIX, "home")],
     ]
-    await reply(update, context, "faq/no_match", keyboard(rows))
+    template = "faq/did_you_mean" if found.suggestions else "faq/no_match"
+    await reply(update, context, template, keyboard(rows))
 
 
 async def _not_understood(update: Update, context: BotContext) -> None:

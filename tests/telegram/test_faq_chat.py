@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fake_telegram import FakeBotAPI, FakeUser
-from tests.conftest import BotRunner
+from tests.conftest import BotRunner, FakeClock
 from tests.telegram.people import wait
 from tests.telegram.steps import last_text, register
 
@@ -104,3 +106,56 @@ async def test_traditional_and_english_questions(bot: BotRunner, api: FakeBotAPI
     text = last_text(en)
     assert "General information, not legal advice" in text
     assert "loan" in text.lower()
+
+
+QUESTION = "疫情期间企业社保费能否缓缴或减免？"
+
+
+async def test_answer_shows_its_review_date_and_dated_measures(
+    bot: BotRunner, api: FakeBotAPI, owner: FakeUser, clock: FakeClock
+) -> None:
+    clock.moment = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
+    await owner.send(QUESTION)
+    text = last_text(owner)
+    assert text.startswith(QUESTION)
+    assert "用人单位应当按时足额缴纳社保费" in text  # the lasting part stays
+    assert "⏹ 曾于2020年2月至2020年12月实施，现已结束：中小微企业免征" in text
+    assert "本条于2026年12月1日经法律审核人员审核。" in text
+    en = api.user(3003, first_name="Ann", language_code="en")
+    await en.send("Can we defer or reduce social insurance contributions during the epidemic?")
+    text = last_text(en)
+    assert "An employer must pay its contributions in full and on time" in text
+    assert "Applied from February 2020 to December 2020, now ended" in text
+    assert "Reviewed on 1 December 2026 (legal reviewer)." in text
+
+
+async def test_a_measure_in_force_is_shown_as_such_and_a_future_one_not_at_all(
+    bot: BotRunner, owner: FakeUser, clock: FakeClock
+) -> None:
+    clock.moment = datetime(2020, 6, 1, 2, 0, tzinfo=UTC)
+    await owner.send(QUESTION)
+    text = last_text(owner)
+    assert "📅 阶段性措施（2020年2月起至2020年12月止）：中小微企业免征" in text
+    assert "稳岗返还：参保缴费满12个月" not in text  # the 2025 measure was not in force yet
+    assert "已结束" not in text
+
+
+async def test_a_borderline_question_gets_did_you_mean_buttons(
+    bot: BotRunner, owner: FakeUser
+) -> None:
+    await owner.send("员工的事")
+    message = owner.last
+    assert message is not None
+    assert "您是不是想问下面这些问题" in message.plain
+    suggestions = [b for b in message.button_labels if b.startswith("🔎 ")]
+    assert len(suggestions) == 3
+    assert message.button_labels[3:] == ["🧑‍⚖️ 请律师解答", "📚 按主题浏览"]
+    await owner.press(suggestions[0], message)
+    answer = owner.last
+    assert answer is not None
+    assert suggestions[0][2:] in answer.plain.split("\n")[0]
+    assert DISCLAIMER in answer.plain
+    assert "👍 有帮助" in answer.button_labels  # the owner's question is kept for feedback
+    row = await bot.db.fetchone("SELECT text, best_entry FROM faq_queries")
+    assert row is not None
+    assert tuple(row) == ("员工的事", None)  # unanswered, for admins

@@ -137,6 +137,23 @@ SAMPLE: dict[str, Any] = {
         {"name": "<王芳>", "phone": "+8613812345678", "pending": True, "you": False},
         {"name": "李雷", "phone": "+8613912345678", "pending": False, "you": True},
     ],
+    "measures": [
+        {
+            "text": "免征 <单位缴费> & 缓缴",
+            "instrument": "人社部发〔2020〕11号",
+            "expired": True,
+            "start": {"year": 2020, "month": 2, "day": None},
+            "end": {"year": 2020, "month": 12, "day": 31},
+        },
+        {
+            "text": "稳岗返还",
+            "instrument": "<通知>",
+            "expired": False,
+            "start": {"year": 2026, "month": None, "day": None},
+            "end": None,
+        },
+    ],
+    "review": {"on": {"year": 2026, "month": 12, "day": 1}, "by": "律师 & 审核"},
 }
 STATUSES = ("active", "pending", "refused", "removed")
 # Templates that branch on a value are rendered once per value: each branch must say something.
@@ -223,7 +240,21 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         {"page": 1, "pages": 3, "total": 25, "query": ""},
         {"page": 0, "pages": 1, "total": 12, "query": "张"},
     ],
-    "faq/answer": [{}, {"references": [], "phones": []}],
+    "faq/answer": [
+        {},
+        {"references": [], "phones": [], "measures": [], "review": None},
+        {
+            "measures": [
+                {
+                    "text": "t",
+                    "instrument": "i",
+                    "expired": False,
+                    "start": {"year": 2026, "month": 1, "day": 1},
+                    "end": {"year": 2027, "month": None, "day": None},
+                }
+            ]
+        },
+    ],
     "faq/thanks": [{"helpful": True}, {"helpful": False}],
     "staff/assigned": [
         {"ok": True},
