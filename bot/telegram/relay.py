@@ -14,7 +14,7 @@ from bot.domain.cases import Action, Actor, allows
 from bot.domain.models import Case, Role, Staff
 from bot.domain.pending import TEXT_ONLY, Held, Pending, PendingKind
 from bot.services.pending import Destination
-from bot.telegram import keyboards
+from bot.telegram import faq, keyboards
 from bot.telegram.common import (
     Handler,
     chat_id,
@@ -27,6 +27,8 @@ from bot.telegram.common import (
 )
 from bot.telegram.context import BotContext
 
+# Shorter texts ("ok", "谢谢") are conversation, not questions for the FAQ.
+FAQ_MIN_CHARS = 6
 INPUT = filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL
 
 
@@ -72,7 +74,19 @@ async def relay(update: Update, context: BotContext, actor: Actor, case: Case, h
         action = relays.from_owner(actor, case, held.text, held.attachment)
     else:
         action = relays.from_staff(actor, case, held.text, held.attachment)
-    await guard(update, context, action, case.number)
+    if await guard(update, context, action, case.number) and actor.role is Role.OWNER:
+        await _faq_too(update, context, held)
+
+
+async def _faq_too(update: Update, context: BotContext, held: Held) -> None:
+    """The FAQ stays reachable while a case is open: a typed question it answers well is still
+    relayed to the case, and the owner also gets that answer at once (docs/cases.md)."""
+    if held.attachment is not None or not held.text or len(held.text.strip()) < FAQ_MIN_CHARS:
+        return
+    lang = await language(update, context)
+    found = await context.services.faq.answer(held.text, lang)
+    if found.best is not None:
+        await faq.show_entry(update, context, found.best, found.query_id, found.alternatives)
 
 
 async def _offer_new_request(update: Update, context: BotContext, case: Case, held: Held) -> None:

@@ -143,3 +143,17 @@ async def test_a_reply_to_a_closed_case_is_offered_as_a_new_request(
     row = await bot.db.fetchone("SELECT description FROM cases WHERE number = 'HN-000002'")
     assert row is not None
     assert row[0] == "又有人来拦车了，车牌皖D54321"
+
+
+async def test_a_question_to_an_open_case_is_relayed_and_answered_by_the_faq(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    await open_case(api, owner, "治安业务", "门口有人拦车")
+    await owner.send("疫情停工期间员工工资怎么发？")
+    relayed = await wait(api, liaison, "疫情停工期间员工工资怎么发")
+    assert relayed is not None  # it still reaches the case
+    assert any("员工工资" in m.plain and "法律意见" in m.plain for m in owner.inbox)  # FAQ too
+    await owner.send("好的谢谢")  # conversation, not a question: relayed only
+    await wait(api, liaison, "好的谢谢")
