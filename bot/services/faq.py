@@ -647,6 +647,12 @@ class FaqService:
         )
         return Answer(query_id, best, entries[1:], suggested)
 
+    def best_for(self, text: str, lang: Language) -> FaqEntry | None:
+        """The entry that answers a text, if one does, without keeping the text: a message an
+        owner wrote to their case belongs to the case, not to the FAQ's question log."""
+        found = self.kb.lookup(text.strip()[:1000], lang, self.today(), limit=1)
+        return next((e for e in (self.kb.entry(h.id) for h in found.hits) if e is not None), None)
+
     def answer_context(self, entry: FaqEntry, lang: Language) -> dict[str, Any]:
         """What the answer template shows of an entry today (dated measures as configured)."""
         return answer_context(entry, lang, self.today(), self._show_expired)

@@ -84,9 +84,9 @@ async def _faq_too(update: Update, context: BotContext, held: Held) -> None:
     if held.attachment is not None or not held.text or len(held.text.strip()) < FAQ_MIN_CHARS:
         return
     lang = await language(update, context)
-    found = await context.services.faq.answer(held.text, lang)
-    if found.best is not None:
-        await faq.show_entry(update, context, found.best, found.query_id, found.alternatives)
+    entry = context.services.faq.best_for(held.text, lang)
+    if entry is not None:
+        await faq.show_entry(update, context, entry, query_id=None)
 
 
 async def _offer_new_request(update: Update, context: BotContext, case: Case, held: Held) -> None:
