@@ -16,6 +16,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application, publish_menus, start_background, stop_background
 from bot.faq_cli import add_faq_commands, run_faq
+from bot.sandbox.cli import add_sandbox_command
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     backup = db_sub.add_parser("backup", help="write a consistent copy of the live database")
     backup.add_argument("file", type=Path, help="where to write the copy")
     add_faq_commands(sub)
+    add_sandbox_command(sub)
     return parser
 
 
@@ -51,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "faq":
         return run_faq(args)
+    if args.command == "sandbox":
+        from bot.sandbox.run import run_sandbox  # the emulator and aiohttp load only here
+
+        return run_sandbox(args)
     try:
         settings = load_settings(args.config, require_token=args.command == "run")
     except ConfigError as exc:

@@ -11,12 +11,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 from typing import Any
 
 from .console import Console
 from .core import FakeBotAPI
 from .server import server_port, start_server
+from .signals import stop_on_signals
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,7 +42,7 @@ async def serve(args: argparse.Namespace) -> None:
     runner = await start_server(api, args.host, args.port)
     base = f"http://{args.host}:{server_port(runner)}"
     print(f"fake Telegram Bot API on {base}/bot<TOKEN>  files: {base}/file/bot<TOKEN>", flush=True)
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     tasks: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
     if args.interactive:
         tasks.append(asyncio.create_task(Console(api, args.user, args.lang, args.name).run()))
@@ -52,16 +52,6 @@ async def serve(args: argparse.Namespace) -> None:
         for task in tasks:
             task.cancel()
         await runner.cleanup()
-
-
-def _stop_on_signals() -> asyncio.Event:
-    """An event set on SIGINT/SIGTERM (so the server also stops cleanly as a subprocess)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    return stop
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from . import methods as _methods  # noqa: F401 - importing it registers the Bot API methods
 from . import serialize
 from .faults import Faults, fault_error
-from .models import ApiError, Message, Params, StoredFile, UploadedFile
+from .models import ApiError, Message, Params, Refusal, StoredFile, UploadedFile
 from .registry import GENERIC_TRUE_METHODS, resolve, supported_methods
 from .state import FakeState
 
@@ -39,6 +39,7 @@ class FakeBotAPI(FakeState):
         super()._init_state()
         self.delay = 0.0
         self.calls: Counter[str] = Counter()
+        self.refusals: list[Refusal] = []
         self._faults = Faults()
 
     def reset(self) -> None:
@@ -76,7 +77,7 @@ class FakeBotAPI(FakeState):
             self._check_token(token)
             name, handler = resolve(method)
         except ApiError as err:
-            return err.status, err.payload()
+            return self._refuse(method, params, err)
         self.calls[name] += 1
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -86,10 +87,28 @@ class FakeBotAPI(FakeState):
             if inspect.isawaitable(result):
                 result = await result
         except ApiError as err:
-            return err.status, err.payload()
+            return self._refuse(name, params, err)
         if self._faults.response_lost(name):
             return 502, fault_error(502).payload()
         return 200, {"ok": True, "result": result}
+
+    def _refuse(
+        self, method: str, params: dict[str, Any], err: ApiError
+    ) -> tuple[int, dict[str, Any]]:
+        """Record the refusal (``refusals``, observers) and answer with the error."""
+        chat_id = params.get("chat_id")
+        text = params.get("text", params.get("caption"))
+        refusal = Refusal(
+            date=self._now(),
+            method=method,
+            status=err.status,
+            description=err.description,
+            chat_id=chat_id if isinstance(chat_id, int | str) else None,
+            text=text[:500] if isinstance(text, str) else None,
+        )
+        self.refusals.append(refusal)
+        self._notify("refusal", refusal)
+        return err.status, err.payload()
 
     async def call(self, method: str, **params: Any) -> Any:
         """Call a method directly (no HTTP); returns the result or raises :class:`ApiError`."""

@@ -12,6 +12,7 @@ __all__ = [
     "FakeChat",
     "Message",
     "Params",
+    "Refusal",
     "StoredFile",
     "UploadedFile",
 ]
@@ -171,6 +172,22 @@ class CallbackAnswer:
     chat_id: int | None
     message_id: int | None
     data: str | None
+
+
+@dataclass
+class Refusal:
+    """A Bot API call the fake answered with an error, as Telegram would have refused it."""
+
+    date: int
+    method: str
+    status: int
+    description: str
+    chat_id: int | str | None = None
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict of all fields."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 @dataclass

@@ -17,30 +17,40 @@ from .core import FakeBotAPI
 from .models import Message
 from .wire import dispatch
 
-__all__ = ["API_KEY", "create_app", "server_port", "start_server"]
+__all__ = [
+    "API_KEY",
+    "control",
+    "create_app",
+    "json_body",
+    "json_response",
+    "server_port",
+    "start_server",
+]
 
 API_KEY = web.AppKey("fake_bot_api", FakeBotAPI)
 _MAX_BODY = 60 * 1024 * 1024
 ControlHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON answer with non-ASCII text as is."""
     return web.json_response(data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-def _control(func: ControlHandler) -> ControlHandler:
+def control(func: ControlHandler) -> ControlHandler:
     """Turn bad input and failed assertions of a control endpoint into 400 JSON answers."""
 
     async def wrapper(request: web.Request) -> web.StreamResponse:
         try:
             return await func(request)
         except (AssertionError, ValueError, KeyError, TypeError) as err:
-            return _json({"ok": False, "description": str(err)}, status=400)
+            return json_response({"ok": False, "description": str(err)}, status=400)
 
     return wrapper
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object ({} without a body); ValueError if not an object."""
     if not request.can_read_body:
         return {}
     data = await request.json()
@@ -66,46 +76,46 @@ def _message_out(message: Message) -> dict[str, Any]:
     return {"ok": True, "message": message.to_dict()}
 
 
-@_control
+@control
 async def _send(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
-    return _json(_message_out(await _user(request, body).send(str(body["text"]))))
+    body = await json_body(request)
+    return json_response(_message_out(await _user(request, body).send(str(body["text"]))))
 
 
-@_control
+@control
 async def _press(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
+    body = await json_body(request)
     user = _user(request, body)
     message = None
     if body.get("message_id") is not None:
         message = request.app[API_KEY].message(user.id, int(body["message_id"]))
     query_id = await user.press(str(body["label"]), message)
-    return _json({"ok": True, "callback_query_id": query_id})
+    return json_response({"ok": True, "callback_query_id": query_id})
 
 
-@_control
+@control
 async def _contact(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
+    body = await json_body(request)
     user = _user(request, body)
     message = await user.share_contact(str(body["phone_number"]), body.get("user_id"))
-    return _json(_message_out(message))
+    return json_response(_message_out(message))
 
 
-@_control
+@control
 async def _photo(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
-    return _json(_message_out(await _user(request, body).send_photo(body.get("caption"))))
+    body = await json_body(request)
+    return json_response(_message_out(await _user(request, body).send_photo(body.get("caption"))))
 
 
-@_control
+@control
 async def _messages(request: web.Request) -> web.StreamResponse:
     api = request.app[API_KEY]
     chat_id = int(request.match_info["chat_id"])
     include_deleted = request.query.get("include_deleted") in ("1", "true")
-    return _json([m.to_dict() for m in api.history(chat_id, include_deleted)])
+    return json_response([m.to_dict() for m in api.history(chat_id, include_deleted)])
 
 
-@_control
+@control
 async def _wait(request: web.Request) -> web.StreamResponse:
     """Long-poll for the next bot message: ``?after=<message_id>&timeout=<seconds>``."""
     api = request.app[API_KEY]
@@ -117,22 +127,22 @@ async def _wait(request: web.Request) -> web.StreamResponse:
             chat_id, timeout=timeout, after_message_id=int(after) if after else None
         )
     except TimeoutError as err:
-        return _json({"ok": False, "description": str(err)}, status=408)
-    return _json(_message_out(message))
+        return json_response({"ok": False, "description": str(err)}, status=408)
+    return json_response(_message_out(message))
 
 
-@_control
+@control
 async def _reset(request: web.Request) -> web.StreamResponse:
     request.app[API_KEY].reset()
-    return _json({"ok": True})
+    return json_response({"ok": True})
 
 
-@_control
+@control
 async def _config(request: web.Request) -> web.StreamResponse:
     """Switch rate limits, latency, faults: keys rate_limits, delay, server_error,
     lose_response, seed, fail_next {method, status, count}, callback_query_ttl."""
     api = request.app[API_KEY]
-    body = await _body(request)
+    body = await json_body(request)
     if "rate_limits" in body:
         api.rate_limits_enabled = bool(body["rate_limits"])
     if "delay" in body:
@@ -148,7 +158,7 @@ async def _config(request: web.Request) -> web.StreamResponse:
     if isinstance(body.get("fail_next"), dict):
         rule = body["fail_next"]
         api.fail_next(rule.get("method"), int(rule.get("status", 500)), int(rule.get("count", 1)))
-    return _json(
+    return json_response(
         {
             "ok": True,
             "rate_limits": api.rate_limits_enabled,

@@ -31,10 +31,13 @@ from .signals import Signal
 from .users import FakeUser
 from .validation import normalize_scope, scope_key
 
-__all__ = ["FakeState", "Listener", "UpdateCallback", "Webhook"]
+__all__ = ["FakeState", "Listener", "Observer", "UpdateCallback", "Webhook"]
 
 UpdateCallback = Callable[[dict[str, Any]], Awaitable[None]]
 Listener = Callable[[str, Message], None]
+# (event, subject): "message.new" / "message.edit" / "message.delete" with a Message (users'
+# and the bot's), "callback_answer" with a CallbackAnswer, "refusal" with a Refusal.
+Observer = Callable[[str, Any], None]
 
 
 @dataclass
@@ -69,6 +72,7 @@ class FakeState:
         self.wall_clock: Callable[[], float] = time.time
         self.on_update: UpdateCallback | None = None
         self.listeners: list[Listener] = []
+        self.observers: list[Observer] = []
         self.callback_query_ttl = 60.0
         self._updates_signal = Signal()
         self._messages_signal = Signal()
@@ -182,9 +186,19 @@ class FakeState:
         """Call ``listener(event, message)`` on bot messages: 'new', 'edit', 'delete'."""
         self.listeners.append(listener)
 
+    def add_observer(self, observer: Observer) -> None:
+        """Call ``observer(event, subject)`` on everything a chat window would show (see
+        ``Observer``): users' messages as well as the bot's, button answers, refused calls."""
+        self.observers.append(observer)
+
+    def _notify(self, event: str, subject: Any) -> None:
+        for observer in list(self.observers):
+            observer(event, subject)
+
     def _emit(self, event: str, message: Message) -> None:
         for listener in list(self.listeners):
             listener(event, message)
+        self._notify(f"message.{event}", message)
         self._messages_signal.notify_all()
 
     def _new_message(
@@ -204,6 +218,8 @@ class FakeState:
         self._index[(chat.id, message.message_id)] = message
         if from_bot:
             self._emit("new", message)
+        else:
+            self._notify("message.new", message)
         return message
 
     def _now(self) -> int:

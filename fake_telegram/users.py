@@ -88,10 +88,18 @@ class FakeUser:
         await self.api.deliver_message(message)
         return message
 
-    async def send(self, text: str, *, chat_id: int | None = None) -> Message:
-        """Send a text (``/cmd ...`` gets its ``bot_command`` entity)."""
+    async def send(
+        self, text: str, *, chat_id: int | None = None, reply_to_message_id: int | None = None
+    ) -> Message:
+        """Send a text (``/cmd ...`` gets its ``bot_command`` entity), replying to a message
+        of the chat if ``reply_to_message_id`` is given."""
         return await self._post(
-            "text", chat_id, text=text, plain=text, entities=command_entities(text)
+            "text",
+            chat_id,
+            text=text,
+            plain=text,
+            entities=command_entities(text),
+            reply_to_message_id=reply_to_message_id,
         )
 
     async def reply(self, to_message: Message, text: str) -> Message:
@@ -130,15 +138,24 @@ class FakeUser:
             contact["user_id"] = owner
         return await self._post("contact", media=contact)
 
-    async def send_photo(self, caption: str | None = None, content: bytes | None = None) -> Message:
+    async def send_photo(
+        self,
+        caption: str | None = None,
+        content: bytes | None = None,
+        *,
+        mime_type: str = "image/png",
+        reply_to_message_id: int | None = None,
+    ) -> Message:
         """Send a photo (a tiny real PNG unless ``content`` is given)."""
-        stored = self.api.store_file("photo", content or TINY_PNG, mime_type="image/png", ext="png")
+        ext = "jpg" if mime_type == "image/jpeg" else mime_type.rpartition("/")[2] or "png"
+        stored = self.api.store_file("photo", content or TINY_PNG, mime_type=mime_type, ext=ext)
         return await self._post(
             "photo",
             caption=caption,
             plain=caption or "",
             file_id=stored.file_id,
             media=self.api.photo_sizes(stored),
+            reply_to_message_id=reply_to_message_id,
         )
 
     async def send_document(
@@ -147,6 +164,8 @@ class FakeUser:
         caption: str | None = None,
         content: bytes | None = None,
         mime_type: str | None = None,
+        *,
+        reply_to_message_id: int | None = None,
     ) -> Message:
         """Send a document (synthetic bytes unless ``content`` is given)."""
         ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else "bin"
@@ -164,7 +183,12 @@ class FakeUser:
             "file_size": stored.file_size,
         }
         return await self._post(
-            "document", caption=caption, plain=caption or "", file_id=stored.file_id, media=media
+            "document",
+            caption=caption,
+            plain=caption or "",
+            file_id=stored.file_id,
+            media=media,
+            reply_to_message_id=reply_to_message_id,
         )
 
     async def send_sticker(self, emoji: str = "👍") -> Message:

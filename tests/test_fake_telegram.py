@@ -52,6 +52,7 @@ from fake_telegram import (
     mock_transport,
     parse_html,
     server_port,
+    snapshot,
     start_server,
     supported_methods,
 )
@@ -791,3 +792,75 @@ def test_cli_arguments() -> None:
         "en",
     )
     assert parse_args([]).token is None
+
+
+# == observers, refusals, snapshots (what the sandbox's page builds on) ===========================
+async def test_observers_see_both_sides_answers_and_refusals(api: FakeBotAPI, bot: Bot) -> None:
+    seen: list[tuple[str, Any]] = []
+    api.add_observer(lambda event, subject: seen.append((event, subject)))
+    user = api.users[USER_ID]
+    asked = await user.send("你好")
+    sent = await bot.send_message(
+        USER_ID, "<b>hi</b>", parse_mode="HTML", reply_markup=_keyboard("A")
+    )
+    await bot.edit_message_text("<i>edited</i>", USER_ID, sent.message_id, parse_mode="HTML")
+    query_id = await user.press_data(api.message(USER_ID, sent.message_id), "cb:A")  # type: ignore[arg-type]
+    await bot.answer_callback_query(query_id, "done", show_alert=True)
+    await bot.delete_message(USER_ID, asked.message_id)
+    with pytest.raises(BadRequest):
+        await bot.send_message(USER_ID, "<b>unclosed", parse_mode="HTML")
+    events = [event for event, _ in seen]
+    assert events == [
+        "message.new",  # the user's
+        "message.new",  # the bot's
+        "message.edit",
+        "callback_answer",
+        "message.delete",  # the user's message, deleted by the bot
+        "refusal",
+    ]
+    assert seen[0][1] is asked
+    answer = seen[3][1]
+    assert (answer.text, answer.show_alert, answer.chat_id) == ("done", True, USER_ID)
+    refusal = seen[5][1]
+    assert refusal is api.refusals[-1]
+    assert refusal.method == "sendMessage"
+    assert refusal.status == 400
+    assert refusal.description.startswith("Bad Request: can't parse entities")
+    assert (refusal.chat_id, refusal.text) == (USER_ID, "<b>unclosed")
+
+
+async def test_users_reply_with_text_photos_and_documents(api: FakeBotAPI, bot: Bot) -> None:
+    user = api.users[USER_ID]
+    sent = await bot.send_message(USER_ID, "question")
+    text = await user.send("answer", reply_to_message_id=sent.message_id)
+    photo = await user.send_photo("pic", reply_to_message_id=sent.message_id)
+    document = await user.send_document("a.pdf", reply_to_message_id=sent.message_id)
+    for message in (text, photo, document):
+        assert api.message_json(message)["reply_to_message"]["message_id"] == sent.message_id
+    jpeg = await user.send_photo(content=b"\xff\xd8\xff\xe0jpeg", mime_type="image/jpeg")
+    stored = api.files[jpeg.media[-1]["file_id"]]
+    assert (stored.mime_type, stored.file_path.rsplit(".", 1)[1]) == ("image/jpeg", "jpg")
+
+
+async def test_snapshot_keeps_chats_and_ids_growing(api: FakeBotAPI, bot: Bot) -> None:
+    user = api.users[USER_ID]
+    await user.send("/start")
+    await bot.send_message(USER_ID, "<b>hello</b>", parse_mode="HTML", reply_markup=_keyboard("A"))
+    await user.send_photo("pic")
+    await bot.set_my_commands([BotCommand("start", "Start")], scope=BotCommandScopeChat(USER_ID))
+    updates = await bot.get_updates()
+    saved = json.loads(json.dumps(snapshot.dump(api)))  # through JSON, as the sandbox keeps it
+
+    restored = FakeBotAPI(TOKEN)
+    snapshot.load(restored, saved)
+    assert [m.plain for m in restored.history(USER_ID)] == [m.plain for m in api.history(USER_ID)]
+    assert restored.history(USER_ID)[1].button_labels == ["A"]
+    photo = restored.history(USER_ID)[2]
+    assert restored.file_bytes(photo.media[-1]["file_id"]) == TINY_PNG
+    assert restored.commands({"type": "chat", "chat_id": USER_ID})[0]["command"] == "start"
+    again = restored.users[USER_ID]
+    later = await again.send("later")
+    assert later.message_id == 4
+    assert restored.pending_updates[-1]["update_id"] > updates[-1].update_id
+    with pytest.raises(ValueError, match="snapshot version"):
+        snapshot.load(restored, {**saved, "version": 99})

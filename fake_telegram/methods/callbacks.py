@@ -19,17 +19,17 @@ def _answer_callback_query(state: FakeState, p: Params) -> bool:
     pending = state._pending_queries.pop(query_id, None)
     if pending is None or state.clock() - pending.created > state.callback_query_ttl:
         raise bad_request(_QUERY_INVALID)
-    state.callback_answers.append(
-        CallbackAnswer(
-            query_id=query_id,
-            text=text,
-            show_alert=p.get_bool("show_alert"),
-            url=p.get_str("url"),
-            cache_time=p.get_int("cache_time"),
-            user_id=pending.user_id,
-            chat_id=pending.chat_id,
-            message_id=pending.message_id,
-            data=pending.data,
-        )
+    answer = CallbackAnswer(
+        query_id=query_id,
+        text=text,
+        show_alert=p.get_bool("show_alert"),
+        url=p.get_str("url"),
+        cache_time=p.get_int("cache_time"),
+        user_id=pending.user_id,
+        chat_id=pending.chat_id,
+        message_id=pending.message_id,
+        data=pending.data,
     )
+    state.callback_answers.append(answer)
+    state._notify("callback_answer", answer)
     return True

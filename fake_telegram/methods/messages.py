@@ -119,6 +119,8 @@ def _delete_message(state: FakeState, p: Params) -> bool:
     message.deleted = True
     if message.from_bot:
         state._emit("delete", message)
+    else:
+        state._notify("message.delete", message)
     return True
 
 
