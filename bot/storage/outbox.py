@@ -21,11 +21,26 @@ _INSERT = (
 
 
 async def enqueue(tx: aiosqlite.Connection, messages: Sequence[Outgoing], at: datetime) -> None:
-    """Write messages to the outbox inside the caller's transaction, due from at."""
+    """Write messages to the outbox inside the caller's transaction, due from at.
+
+    An edit of a message that already has an edit waiting (not yet claimed) replaces that
+    edit's content instead of queueing another: a burst of twenty counted confirmations is a
+    few edits, the latest text winning, not twenty.
+    """
     stamp = iso(at)
     await _check_edits(tx, messages)
     await _store_photos(tx, messages, stamp)
-    await tx.executemany(_INSERT, [_values(m, stamp) for m in messages])
+    rows = []
+    for m in messages:
+        if m.edit_of is not None:
+            cursor = await tx.execute(
+                "UPDATE outbox SET payload = ? WHERE edit_of = ? AND status = 'pending'",
+                (m.to_json(), m.edit_of),
+            )
+            if cursor.rowcount:
+                continue
+        rows.append(_values(m, stamp))
+    await tx.executemany(_INSERT, rows)
 
 
 async def enqueue_one(tx: aiosqlite.Connection, message: Outgoing, at: datetime) -> int:

@@ -244,3 +244,13 @@ async def test_rows_written_before_lanes_read_as_before(tmp_path: Path) -> None:
         assert rows[0] == OutboxRow(1, message, 1)
     finally:
         await db.close()
+
+
+async def test_an_edit_waiting_for_its_turn_takes_the_newer_text(db: Database) -> None:
+    async with db.transaction() as tx:
+        sent = await enqueue_one(tx, Outgoing(5, "cases/ack_owner", {"messages": 1}), T0)
+        await enqueue(tx, [Outgoing(5, "cases/ack_owner", {"messages": 2}, edit_of=sent)], T0)
+        await enqueue(tx, [Outgoing(5, "cases/ack_owner", {"messages": 3}, edit_of=sent)], T0)
+    rows = await db.fetchall("SELECT payload FROM outbox WHERE edit_of = ?", (sent,))
+    assert len(rows) == 1  # one edit, not two
+    assert '"messages": 3' in rows[0][0]
