@@ -70,15 +70,15 @@ async def privacy(update: Update, context: BotContext) -> None:
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
-    """/language: offer the three languages."""
-    lang = await language(update, context)
+    """/language: offer the three languages, each named in its own script."""
+    # A reader who cannot read the current language must still find their own.
     labels = context.services.renderer
     rows = [
         [
             button(
                 context,
                 update,
-                labels.label(lang, f"language_{code.name.lower()}"),
+                labels.label(code, f"language_{code.name.lower()}"),
                 callbacks.LANGUAGE,
                 code.value,
             )
