@@ -43,3 +43,21 @@ async def test_switching_language_confirms_the_language_chosen(
     assert says in confirmation
     for word in never:
         assert word not in confirmation
+
+
+async def test_traditional_texts_use_taiwan_and_hong_kong_vocabulary(
+    bot: BotRunner, api: FakeBotAPI
+) -> None:
+    user = api.user(6102, first_name="陳", language_code="zh-hk")
+    await user.send("/privacy")
+    privacy = last_text(user)
+    assert privacy.startswith("個人資料說明")  # not 個人信息
+    assert "Telegram 帳號" in privacy  # not 賬號
+    assert "平台管理人員" in privacy  # not 平臺
+    assert "信息" not in privacy
+    await user.send("/register")
+    await user.press("✅ 同意並繼續")
+    await user.send("淮南市春風貿易有限公司")
+    question = last_text(user)
+    assert "營業執照上的 18 位代碼" in question  # not 程式碼
+    assert "程式碼" not in question
