@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fake_telegram import FakeBotAPI
+from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import BotRunner
-from tests.telegram.steps import last_text
+from tests.telegram.steps import last_text, register
 
 LANGUAGE_NAMES = ["简体中文", "繁體中文", "English"]
 
@@ -61,3 +61,16 @@ async def test_traditional_texts_use_taiwan_and_hong_kong_vocabulary(
     question = last_text(user)
     assert "營業執照上的 18 位代碼" in question  # not 程式碼
     assert "程式碼" not in question
+
+
+async def test_deleteme_keeps_the_chosen_language(bot: BotRunner, owner: FakeUser) -> None:
+    await register(owner)  # the client says zh-hans
+    await owner.send("/language")
+    await owner.press("English")
+    await owner.send("/deleteme")
+    assert "your choice of language are kept" in last_text(owner)
+    await owner.press("🗑 Yes, erase my personal data")
+    assert "Your personal data has been erased" in last_text(owner)
+    assert await bot.enterprises.registration_of(owner.id) is None
+    await owner.send("/privacy")
+    assert "Your personal data" in last_text(owner)  # still English, not the client's Chinese
