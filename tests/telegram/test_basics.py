@@ -64,7 +64,7 @@ async def test_language_follows_client_then_choice(bot: BotRunner, api: FakeBotA
     assert "個人資料說明" in last_text(user)
     await user.send("/language")
     await user.press("English")
-    assert "I will write to you in English" in last_text(user)
+    assert "I'll write to you in English" in last_text(user)
     await user.send("/privacy")
     assert "Your personal data" in last_text(user)
     # The chat's own menu now follows the chosen language.

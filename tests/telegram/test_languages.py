@@ -6,7 +6,7 @@ import pytest
 
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import BotRunner
-from tests.telegram.steps import last_text, register
+from tests.telegram.steps import Answers, last_text, register
 
 LANGUAGE_NAMES = ["简体中文", "繁體中文", "English"]
 
@@ -74,3 +74,17 @@ async def test_deleteme_keeps_the_chosen_language(bot: BotRunner, owner: FakeUse
     assert await bot.enterprises.registration_of(owner.id) is None
     await owner.send("/privacy")
     assert "Your personal data" in last_text(owner)  # still English, not the client's Chinese
+
+
+async def test_cancel_says_cancelled_in_english(bot: BotRunner, api: FakeBotAPI) -> None:
+    user = api.user(6103, first_name="Ann", language_code="en")
+    await user.send("/register")
+    await user.send("/cancel")
+    assert last_text(user) == (
+        "Registration cancelled. Nothing you entered was saved. "
+        "Send /register whenever you are ready."
+    )
+    await register(user, Answers(district="Tianjia'an District", industry="Manufacturing"), "en")
+    await user.send("/ask")
+    await user.send("/cancel")
+    assert last_text(user) == "Cancelled."  # it said "Left."
