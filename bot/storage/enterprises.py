@@ -224,7 +224,11 @@ class EnterpriseRepository:
         return registration
 
     async def erase_contact(self, telegram_id: int) -> bool:
-        """Remove the user's name, phone, Telegram link and account; keep the anonymous row."""
+        """Remove the user's name, phone and Telegram link; keep the anonymous row.
+
+        The account stays: its chosen language is a setting, not personal data, and the next
+        update would record the same Telegram id again anyway.
+        """
         at = iso(self._clock.now())
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
@@ -234,9 +238,6 @@ class EnterpriseRepository:
             )
             erased = cursor.rowcount > 0
             await tx.execute("DELETE FROM dialogs WHERE user_id = ?", (telegram_id,))
-            await tx.execute(
-                "DELETE FROM accounts WHERE telegram_id = ? AND role = 'owner'", (telegram_id,)
-            )
             if erased:
                 await audit(tx, AuditEntry(None, AuditAction.ERASE_CONTACT, "contact"), at)
         return erased

@@ -70,15 +70,15 @@ async def privacy(update: Update, context: BotContext) -> None:
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
-    """/language: offer the three languages."""
-    lang = await language(update, context)
+    """/language: offer the three languages, each named in its own script."""
+    # A reader who cannot read the current language must still find their own.
     labels = context.services.renderer
     rows = [
         [
             button(
                 context,
                 update,
-                labels.label(lang, f"language_{code.name.lower()}"),
+                labels.label(code, f"language_{code.name.lower()}"),
                 callbacks.LANGUAGE,
                 code.value,
             )
@@ -138,11 +138,8 @@ async def erase_answer(update: Update, context: BotContext) -> None:
     if callback.arg() == "no":
         await reply(update, context, "deleteme_kept")
         return
-    # Reply in the language the owner used before erasure removes their stored preference.
-    lang = await language(update, context)
     erased = await context.services.registration.erase(user_id(update))
-    text = context.services.renderer.render("deleteme_done" if erased else "deleteme_nothing", lang)
-    await context.bot.send_message(chat_id(update), text)
+    await reply(update, context, "deleteme_done" if erased else "deleteme_nothing")
 
 
 def before_dialogs() -> list[BaseHandler[Update, BotContext, None]]:

@@ -34,7 +34,7 @@ BUTTONS = {
         "confirm": "✅ 確認提交",
         "edit": "✏️ 修改某一項",
         "cancel": "✖️ 取消",
-        "save": "✅ 保存修改",
+        "save": "✅ 儲存修改",
         "register": "📝 登記企業",
     },
     "en": {

@@ -61,10 +61,10 @@ async def test_owner_command_menus_are_set_per_scope(bot: BotRunner, api: FakeBo
 async def test_language_follows_client_then_choice(bot: BotRunner, api: FakeBotAPI) -> None:
     user = api.user(6006, first_name="Lee", language_code="zh-TW")
     await user.send("/privacy")
-    assert "個人信息說明" in last_text(user)
+    assert "個人資料說明" in last_text(user)
     await user.send("/language")
     await user.press("English")
-    assert "I will write to you in English" in last_text(user)
+    assert "I'll write to you in English" in last_text(user)
     await user.send("/privacy")
     assert "Your personal data" in last_text(user)
     # The chat's own menu now follows the chosen language.

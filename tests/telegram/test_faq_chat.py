@@ -100,7 +100,7 @@ async def test_traditional_and_english_questions(bot: BotRunner, api: FakeBotAPI
     await hk.send("疫情期間員工被隔離，工資還要照發嗎？")
     text = last_text(hk)
     assert "隔離" in text or "工資" in text
-    assert "以上為一般性法律信息" in text
+    assert "以上為一般性法律資訊" in text
     en = api.user(3002, first_name="Ann", language_code="en")
     await en.send("Can we delay paying our bank loan because of the lockdown?")
     text = last_text(en)

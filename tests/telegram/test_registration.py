@@ -62,7 +62,7 @@ async def test_happy_path_simplified_chinese(bot: BotRunner, owner: FakeUser) ->
 async def test_happy_path_traditional_chinese(bot: BotRunner, api: FakeBotAPI) -> None:
     owner = api.user(2002, first_name="陳", language_code="zh-hk")
     await owner.send("/register")
-    assert "個人信息說明" in last_text(owner)
+    assert "個人資料說明" in last_text(owner)
     await owner.press(BUTTONS["zh-hant"]["agree"])
     await owner.send("淮南市春風貿易有限公司")
     await owner.send(code_number(7))
@@ -70,7 +70,7 @@ async def test_happy_path_traditional_chinese(bot: BotRunner, api: FakeBotAPI) -
     await owner.press("批發和零售")
     await owner.send("陳大文")
     await owner.send("0554-6612345")
-    assert "請核對登記信息" in last_text(owner)
+    assert "請核對登記資料" in last_text(owner)
     await owner.press(BUTTONS["zh-hant"]["confirm"])
     assert "登記完成" in last_text(owner)
     registration = await bot.enterprises.registration_of(owner.id)

@@ -299,7 +299,7 @@ def test_every_button_label_exists_in_every_language() -> None:
 
 
 def test_traditional_is_converted_from_simplified() -> None:
-    assert RENDERER.render("privacy", Language.ZH_HANT).startswith("<b>個人信息說明</b>")
+    assert RENDERER.render("privacy", Language.ZH_HANT).startswith("<b>個人資料說明</b>")
 
 
 def test_button_labels_are_plain_text() -> None:
