@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.domain.models import Role
@@ -57,6 +57,7 @@ from bot.telegram.context import BotContext, Services
 from bot.telegram.menus import set_chat_menu, set_default_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.ratelimit import ReplyRateLimiter
 from bot.telegram.sender import OutboxSender, SenderLimits
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
@@ -188,7 +189,8 @@ def build_application(
         )
     )
     if tg.max_messages_per_second:
-        limiter = AIORateLimiter(overall_max_rate=tg.max_messages_per_second, max_retries=3)
+        # Per-chat buckets, and a 429 holds only its chat (AIORateLimiter held every chat).
+        limiter = ReplyRateLimiter(tg.max_messages_per_second, max_retries=3)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
