@@ -18,7 +18,7 @@ from bot.app import build_application, publish_menus, start_background, stop_bac
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
-from bot.storage.database import Database
+from bot.storage.database import Database, DatabaseUnavailable
 from bot.telegram.redaction import install_token_redaction
 
 _LOGGER = logging.getLogger("bot")
@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.db_command == "migrate":
             return asyncio.run(_migrate(settings))
         return asyncio.run(_backup(settings, args.file))
+    except DatabaseUnavailable as exc:
+        print(f"legal-aid-bot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
