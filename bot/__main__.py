@@ -14,13 +14,20 @@ from pathlib import Path
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, publish_menus, start_background, stop_background
+from bot.app import (
+    BotApplication,
+    build_application,
+    publish_menus,
+    start_background,
+    stop_background,
+)
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.sandbox.cli import add_sandbox_command
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
-from bot.storage.database import Database
+from bot.storage.database import Database, DatabaseUnavailable
 from bot.telegram.redaction import install_token_redaction
+from bot.telegram.startup import StartUpFailed, StartUpRetry
 
 _LOGGER = logging.getLogger("bot")
 
@@ -38,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-url", help="public HTTPS URL for Telegram ([webhook] url)")
     run.add_argument("--webhook-listen", help="address to listen on ([webhook] listen)")
     run.add_argument("--webhook-port", type=int, help="port to listen on ([webhook] port)")
+    run.add_argument(
+        "--startup-retry",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long to retry the Bot API at start-up before giving up (default: 120)",
+    )
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_sub.add_parser("migrate", help="apply pending migrations and print the schema version")
@@ -69,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.db_command == "migrate":
             return asyncio.run(_migrate(settings))
         return asyncio.run(_backup(settings, args.file))
+    except DatabaseUnavailable as exc:
+        print(f"legal-aid-bot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -115,6 +132,10 @@ async def _backup(settings: Settings, target: Path) -> int:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    webhook_url = args.webhook_url or settings.webhook.url
+    if args.webhook and not webhook_url:
+        print("legal-aid-bot: webhook mode needs --webhook-url", file=sys.stderr)
+        return 2
     db = await _open(settings)
     try:
         application = build_application(settings, db)
@@ -127,36 +148,25 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    # Passing Bot API errors (5xx, timeouts, 429) at start-up are retried within one budget.
+    retry = StartUpRetry(args.startup_retry)
     try:
+        await retry(application.initialize, "connecting (getMe)")
         async with application:
-            await publish_menus(application)
+            await retry(lambda: publish_menus(application), "publishing the command menus")
             await application.start()
-            await start_background(application)
-            updater = application.updater
-            assert updater is not None
-            webhook_url = args.webhook_url or settings.webhook.url
-            if args.webhook or args.webhook_url:
-                if not webhook_url:
-                    print("legal-aid-bot: webhook mode needs --webhook-url", file=sys.stderr)
-                    return 2
-                await updater.start_webhook(
-                    listen=args.webhook_listen or settings.webhook.listen,
-                    port=args.webhook_port or settings.webhook.port,
-                    url_path="telegram",
-                    webhook_url=webhook_url,
-                    secret_token=settings.webhook.secret_token or secrets.token_urlsafe(32),
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await updater.start_polling(
-                    timeout=settings.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES
-                )
-            me = application.bot.username
-            _LOGGER.info("Bot @%s is running; press Ctrl+C to stop", me)
-            await stop.wait()
-            await updater.stop()
-            await stop_background(application)
-            await application.stop()
+            try:
+                await retry(lambda: start_background(application), "starting the outbox sender")
+                await _receive_updates(application, settings, args, webhook_url, retry)
+                _LOGGER.info("Bot @%s is running; press Ctrl+C to stop", application.bot.username)
+                await stop.wait()
+            finally:
+                # Stopped before the application is shut down, or shutting down raises.
+                assert application.updater is not None
+                if application.updater.running:
+                    await application.updater.stop()
+                await stop_background(application)
+                await application.stop()
     except InvalidToken:
         print(
             "legal-aid-bot: the Bot API refused the token (LEGAL_AID_BOT_TOKEN); "
@@ -164,15 +174,49 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    except NetworkError as exc:
+    except StartUpFailed as exc:
         print(
-            f"legal-aid-bot: cannot reach the Bot API at {settings.telegram.base_url} ({exc})",
+            f"legal-aid-bot: {exc}; is the Bot API at {settings.telegram.base_url} reachable?",
             file=sys.stderr,
         )
+        return 1
+    except NetworkError as exc:  # a bad request at start-up: not worth retrying
+        print(f"legal-aid-bot: the Bot API refused a start-up request ({exc})", file=sys.stderr)
         return 1
     finally:
         await db.close()
     return 0
+
+
+async def _receive_updates(
+    application: BotApplication,
+    settings: Settings,
+    args: argparse.Namespace,
+    webhook_url: str,
+    retry: StartUpRetry,
+) -> None:
+    """Start the webhook server or long polling (their bootstrap calls retried)."""
+    updater = application.updater
+    assert updater is not None
+    if args.webhook or args.webhook_url:
+        await retry(
+            lambda: updater.start_webhook(
+                listen=args.webhook_listen or settings.webhook.listen,
+                port=args.webhook_port or settings.webhook.port,
+                url_path="telegram",
+                webhook_url=webhook_url,
+                secret_token=settings.webhook.secret_token or secrets.token_urlsafe(32),
+                allowed_updates=Update.ALL_TYPES,
+            ),
+            "setting the webhook",
+        )
+    else:
+        await retry(
+            lambda: updater.start_polling(
+                timeout=settings.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES
+            ),
+            "starting to poll for updates",
+        )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,17 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def bot_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a bot process that talks to the fake Bot API on port."""
+    return env_for(
+        tmp_path,
+        LEGAL_AID_BOT_TOKEN=TOKEN,
+        LEGAL_AID_TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot",
+        LEGAL_AID_TELEGRAM_BASE_FILE_URL=f"http://127.0.0.1:{port}/file/bot",
+        **extra,
+    )
+
+
 def cli(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -141,11 +152,9 @@ async def test_run_registers_an_owner_over_a_local_fake_api(
         "-m",
         "bot",
         "run",
-        env=env_for(
+        env=bot_env(
             tmp_path,
-            LEGAL_AID_BOT_TOKEN=TOKEN,
-            LEGAL_AID_TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot",
-            LEGAL_AID_TELEGRAM_BASE_FILE_URL=f"http://127.0.0.1:{port}/file/bot",
+            port,
             LEGAL_AID_TELEGRAM_POLL_TIMEOUT="1",
             LEGAL_AID_LOGGING_LEVEL="DEBUG",
         ),
@@ -230,13 +239,7 @@ async def test_webhook_mode_checks_the_secret_token(
         "127.0.0.1",
         "--webhook-port",
         str(hook_port),
-        env=env_for(
-            tmp_path,
-            LEGAL_AID_BOT_TOKEN=TOKEN,
-            LEGAL_AID_TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot",
-            LEGAL_AID_TELEGRAM_BASE_FILE_URL=f"http://127.0.0.1:{port}/file/bot",
-            LEGAL_AID_WEBHOOK_SECRET_TOKEN="s3cret-token",
-        ),
+        env=bot_env(tmp_path, port, LEGAL_AID_WEBHOOK_SECRET_TOKEN="s3cret-token"),
         cwd=REPO,
         stdout=log_file,
         stderr=asyncio.subprocess.STDOUT,

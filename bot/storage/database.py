@@ -27,6 +27,13 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be used as configured: its folder, its permissions, its content."""
+
+
+_WHERE = "[storage] database, LEGAL_AID_STORAGE_DATABASE"
+
+
 class Database:
     """A SQLite database in WAL mode: one writer connection behind a lock, one reader."""
 
@@ -45,28 +52,54 @@ class Database:
     async def open(
         cls, path: Path, *, busy_timeout_ms: int = 5000, migrate: bool = True
     ) -> Database:
-        """Open (creating when missing) and migrate the database at path."""
+        """Open (creating when missing) and migrate the database at path.
+
+        Raises DatabaseUnavailable, with one sentence for the operator, when the folder cannot
+        be made, the file cannot be written, or it is not this bot's SQLite database; such a
+        file is left as it was (nothing is written before it has been read).
+        """
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await cls._connect(path, busy_timeout_ms)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                existing = next((p for p in path.parents if p.exists()), None)
+                blocked = existing is not None and not existing.is_dir()
+                why = f"{existing} is a file" if blocked else exc.strerror or str(exc)
+                raise DatabaseUnavailable(
+                    f"cannot create the folder {path.parent} for the database {path}: {why} "
+                    f"({_WHERE})"
+                ) from None
+            await asyncio.to_thread(_probe, path)
+        opened: list[aiosqlite.Connection] = []
         try:
+            writer = await cls._connect(path, busy_timeout_ms)
+            opened.append(writer)
             await writer.execute("PRAGMA journal_mode=WAL")
             if migrate:
                 await _migrate(writer)
             reader = await cls._connect(path, busy_timeout_ms)
-        except BaseException:
-            await writer.close()
+            opened.append(reader)
+            await reader.execute("PRAGMA query_only=ON")
+        except BaseException as exc:
+            # aiosqlite's worker threads are not daemons: left open, the process never exits.
+            for conn in reversed(opened):
+                await conn.close()
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise DatabaseUnavailable(_problem(path, exc)) from None
             raise
-        await reader.execute("PRAGMA query_only=ON")
         return cls(path, writer, reader)
 
     @staticmethod
     async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
+            await conn.close()  # (see open: a connection left open keeps the process alive)
+            raise
         return conn
 
     async def close(self) -> None:
@@ -111,6 +144,43 @@ class Database:
         await asyncio.to_thread(_prepare_target, target)
         async with aiosqlite.connect(target) as dest, self._write_lock:
             await self._writer.backup(dest)
+
+
+def _probe(path: Path) -> None:
+    """Open the database once with the standard library, reading only, before aiosqlite does.
+
+    Whatever makes the file unusable shows here (a folder, no permission, not SQLite, another
+    application's database) rather than in aiosqlite, whose worker thread outlives a failed
+    connect and then fails itself on the closed event loop. Nothing is written to the file.
+    """
+    try:
+        conn = sqlite3.connect(path)
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(_problem(path, exc)) from None
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(_problem(path, exc)) from None
+    finally:
+        conn.close()
+    tables = {row[0] for row in rows}
+    if tables and "schema_migrations" not in tables:
+        raise DatabaseUnavailable(
+            f"{path} is an SQLite database of something else (it has tables but no "
+            f"schema_migrations); it was left untouched ({_WHERE})"
+        )
+
+
+def _problem(path: Path, exc: sqlite3.Error | OSError) -> str:
+    """One sentence for why SQLite could not open or write the database."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if path.is_dir():
+        return f"the database {path} is a folder, not a file ({_WHERE})"
+    if name == "SQLITE_NOTADB":
+        return f"{path} is not an SQLite database; it was left untouched ({_WHERE})"
+    if name == "SQLITE_BUSY":
+        return f"the database {path} is locked by another process ({exc})"
+    return f"cannot write the database {path}: {exc} ({_WHERE})"
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:
