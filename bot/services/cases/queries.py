@@ -73,10 +73,6 @@ class CaseQueries:
         if not may_view(actor, case, handled=handled):
             raise NotAllowed(case.number)
 
-    async def handled(self, actor: Actor, case: Case) -> bool:
-        """Whether the staff actor is or was assigned the case."""
-        return actor.staff is not None and await self._cases.handled_by(case.id, actor.staff.id)
-
     async def case_of_message(self, chat_id: int, message_id: int) -> Case | None:
         """The case a message the bot showed belongs to."""
         case_id = await self._cases.case_of_message(chat_id, message_id)
