@@ -31,6 +31,7 @@ from bot.domain.models import (
 )
 from bot.domain.outbox import BulkProgress, OutboxRow, OutboxStats, Outgoing
 from bot.domain.routing import Candidate
+from bot.domain.schedule import Upcoming
 
 
 class Clock(Protocol):
@@ -307,6 +308,14 @@ class DueWork(Protocol):
 
     async def run_due(self, now: datetime) -> int:
         """Do what is due at `now`; return how many items were done."""
+        ...
+
+    async def upcoming(self, now: datetime) -> Sequence[Upcoming]:
+        """Every item that falls due after `now` (for `schedule list`), in no particular order."""
+        ...
+
+    async def next_due(self, now: datetime) -> datetime | None:
+        """When the earliest item falls due (may be <= now when overdue); None when none."""
         ...
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.ports import DueWork
+from bot.domain.schedule import Upcoming
 
 _LOGGER = logging.getLogger(__name__)
 # How often the job wakes the runner; work due in between waits at most this long.
@@ -34,3 +35,15 @@ class DueRunner:
             except Exception:  # logged; the next wake tries again (the work is idempotent)
                 _LOGGER.exception("Due work %s failed", type(work).__name__)
         return done
+
+    async def upcoming(self, now: datetime) -> list[Upcoming]:
+        """Every registered work's upcoming items, soonest first."""
+        items: list[Upcoming] = []
+        for work in self._works:
+            items.extend(await work.upcoming(now))
+        return sorted(items, key=lambda item: (item.at, item.kind, item.subject))
+
+    async def next_due(self, now: datetime) -> datetime | None:
+        """The earliest time any registered work falls due; None when nothing is."""
+        times = [t for work in self._works if (t := await work.next_due(now)) is not None]
+        return min(times, default=None)
