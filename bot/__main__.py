@@ -11,7 +11,6 @@ import signal
 import sys
 from pathlib import Path
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import (
@@ -26,8 +25,12 @@ from bot.sandbox.cli import add_sandbox_command
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database, DatabaseUnavailable
+from bot.storage.inbox import InboxStore
+from bot.telegram.inbox import InboxPump
+from bot.telegram.polling import Poller
 from bot.telegram.redaction import install_token_redaction
 from bot.telegram.startup import StartUpFailed, StartUpRetry
+from bot.telegram.webhook import WebhookServer
 
 _LOGGER = logging.getLogger("bot")
 
@@ -57,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("migrate", help="apply pending migrations and print the schema version")
     backup = db_sub.add_parser("backup", help="write a consistent copy of the live database")
     backup.add_argument("file", type=Path, help="where to write the copy")
+    inbox = db_sub.add_parser(
+        "inbox", help="count the stored updates by state, and show the failed ones"
+    )
+    inbox.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="put the failed updates back to be handled again (the bot retries them)",
+    )
     add_faq_commands(sub)
     add_sandbox_command(sub)
     return parser
@@ -82,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_run(settings, args))
         if args.db_command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.db_command == "inbox":
+            return asyncio.run(_inbox(settings, retry=args.retry_failed))
         return asyncio.run(_backup(settings, args.file))
     except DatabaseUnavailable as exc:
         print(f"legal-aid-bot: {exc}", file=sys.stderr)
@@ -111,6 +124,24 @@ async def _migrate(settings: Settings) -> int:
     db = await _open(settings)
     try:
         print(f"{settings.database_path}: schema version {await db.schema_version()}")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _inbox(settings: Settings, *, retry: bool) -> int:
+    db = await _open(settings)
+    try:
+        store = InboxStore(db)
+        if retry:
+            print(f"{await store.retry_failed()} failed update(s) put back to be handled")
+        stats = await store.stats()
+        print(
+            f"pending {stats.pending}, handling {stats.handling}, handled {stats.handled}, "
+            f"failed {stats.failed}; handled again after a crash: {stats.repeated}"
+        )
+        for update_id, attempts, error in await store.failures():
+            print(f"failed: update {update_id} after {attempts} tries: {error}")
     finally:
         await db.close()
     return 0
@@ -150,6 +181,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
     # Passing Bot API errors (5xx, timeouts, 429) at start-up are retried within one budget.
     retry = StartUpRetry(args.startup_retry)
+    receiver: Poller | WebhookServer | None = None
     try:
         await retry(application.initialize, "connecting (getMe)")
         async with application:
@@ -157,14 +189,13 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             await application.start()
             try:
                 await retry(lambda: start_background(application), "starting the outbox sender")
-                await _receive_updates(application, settings, args, webhook_url, retry)
+                receiver = await _receive_updates(application, settings, args, webhook_url, retry)
                 _LOGGER.info("Bot @%s is running; press Ctrl+C to stop", application.bot.username)
                 await stop.wait()
             finally:
                 # Stopped before the application is shut down, or shutting down raises.
-                assert application.updater is not None
-                if application.updater.running:
-                    await application.updater.stop()
+                if receiver is not None:
+                    await receiver.stop()
                 await stop_background(application)
                 await application.stop()
     except InvalidToken:
@@ -194,29 +225,28 @@ async def _receive_updates(
     args: argparse.Namespace,
     webhook_url: str,
     retry: StartUpRetry,
-) -> None:
-    """Start the webhook server or long polling (their bootstrap calls retried)."""
-    updater = application.updater
-    assert updater is not None
+) -> Poller | WebhookServer:
+    """Start the webhook server or long polling (their bootstrap calls retried).
+
+    Both hand updates to the durable inbox and confirm them to Telegram only once stored.
+    """
+    pump: InboxPump = application.bot_data["inbox"]
     if args.webhook or args.webhook_url:
+        server = WebhookServer(
+            application.bot, pump, settings.webhook.secret_token or secrets.token_urlsafe(32)
+        )
         await retry(
-            lambda: updater.start_webhook(
-                listen=args.webhook_listen or settings.webhook.listen,
-                port=args.webhook_port or settings.webhook.port,
-                url_path="telegram",
-                webhook_url=webhook_url,
-                secret_token=settings.webhook.secret_token or secrets.token_urlsafe(32),
-                allowed_updates=Update.ALL_TYPES,
+            lambda: server.start(
+                args.webhook_listen or settings.webhook.listen,
+                args.webhook_port or settings.webhook.port,
+                webhook_url,
             ),
             "setting the webhook",
         )
-    else:
-        await retry(
-            lambda: updater.start_polling(
-                timeout=settings.telegram.poll_timeout, allowed_updates=Update.ALL_TYPES
-            ),
-            "starting to poll for updates",
-        )
+        return server
+    poller = Poller(application.bot, pump, settings.telegram.poll_timeout)
+    await retry(poller.start, "starting to poll for updates")
+    return poller
 
 
 if __name__ == "__main__":

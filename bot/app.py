@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
@@ -36,6 +36,7 @@ from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
 from bot.storage.enterprises import EnterpriseRepository
 from bot.storage.faq import FaqQueryStore
+from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.staff import StaffRepository
 from bot.telegram import (
@@ -54,9 +55,9 @@ from bot.telegram import (
 )
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.context import BotContext, Services
+from bot.telegram.inbox import InboxLimits, InboxPump
 from bot.telegram.menus import set_chat_menu, set_default_menus
 from bot.telegram.persistence import SQLitePersistence
-from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.ratelimit import ReplyRateLimiter
 from bot.telegram.sender import OutboxSender, SenderLimits
 
@@ -80,6 +81,7 @@ class Wiring:
     due: DueRunner
     dialogs: DialogRepository
     outbox: OutboxStore
+    inbox: InboxStore
     doorbell: Doorbell
 
 
@@ -143,7 +145,7 @@ def build_services(
             settings.faq.show_expired_measures,
         ),
     )
-    return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), doorbell)
+    return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), InboxStore(db), doorbell)
 
 
 def build_application(
@@ -172,7 +174,9 @@ def build_application(
             )
         )
         .persistence(SQLitePersistence(wiring.dialogs))
-        .concurrent_updates(PerChatUpdateProcessor(tg.concurrent_updates))
+        # Updates come from the durable inbox (bot/telegram/inbox.py), not PTB's Updater:
+        # polling and the webhook store them before Telegram is told they arrived.
+        .updater(None)
     )
     builder = builder.request(
         request
@@ -197,6 +201,19 @@ def build_application(
     sender = _build_sender(services, wiring.outbox, sender_request, wiring.clock)
     wiring.doorbell.attach(sender)
     application.bot_data["sender"] = sender
+    inbox = settings.inbox
+    pump = InboxPump(
+        wiring.inbox,
+        wiring.clock,
+        InboxLimits(
+            slots=tg.concurrent_updates,
+            max_attempts=inbox.max_attempts,
+            retry_seconds=inbox.retry_seconds,
+            retention=timedelta(days=inbox.retention_days),
+        ),
+    )
+    pump.attach(application)
+    application.bot_data["inbox"] = pump
     # Group -1: every update records its user first (PTB's contexttypesbot pattern).
     application.add_handler(fallbacks.seen_hook(), group=-1)
     # Group 0: exactly one handler answers each update, the first that matches, in this order.
@@ -269,14 +286,19 @@ def _build_sender(
 
 
 async def start_background(application: BotApplication) -> None:
-    """Start what runs beside the handlers: the outbox sender (after initialize)."""
+    """Start what runs beside the handlers: the outbox sender and the inbox pump."""
     sender: OutboxSender = application.bot_data["sender"]
     await sender.bot.initialize()
     sender.start()
+    pump: InboxPump = application.bot_data["inbox"]
+    pump.start()
 
 
 async def stop_background(application: BotApplication) -> None:
-    """Stop the outbox sender, letting sends in flight finish."""
+    """Stop the inbox pump (updates being handled finish), then the outbox sender."""
+    pump: InboxPump | None = application.bot_data.get("inbox")
+    if pump is not None:
+        await pump.stop()
     sender: OutboxSender | None = application.bot_data.get("sender")
     if sender is not None:
         await sender.stop()

@@ -92,6 +92,13 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxSettings:
+    max_attempts: int = 3
+    retry_seconds: float = 2.0
+    retention_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
 class DataSettings:
     districts: str = "districts.toml"
     industries: str = "industries.toml"
@@ -118,6 +125,7 @@ _SECTIONS: dict[str, type] = {
     "sla": SlaSettings,
     "cases": CasesSettings,
     "outbox": OutboxSettings,
+    "inbox": InboxSettings,
     "data": DataSettings,
     "faq": FaqSettings,
     "logging": LoggingSettings,
@@ -138,6 +146,7 @@ class Settings:
     sla: SlaSettings
     cases: CasesSettings
     outbox: OutboxSettings
+    inbox: InboxSettings
     data: DataSettings
     faq: FaqSettings
     logging: LoggingSettings
@@ -331,6 +340,11 @@ def _validate(sections: dict[str, Any], source: str) -> None:
         raise ConfigError(source, "outbox", "rates and retry_base_seconds must be positive")
     if outbox.max_attempts < 1 or outbox.chat_burst < 1 or outbox.group_per_minute < 1:
         raise ConfigError(source, "outbox", "max_attempts, chat_burst, group_per_minute >= 1")
+    inbox: InboxSettings = sections["inbox"]
+    if inbox.max_attempts < 1 or inbox.retention_days < 1 or inbox.retry_seconds <= 0:
+        raise ConfigError(
+            source, "inbox", "max_attempts and retention_days >= 1, retry_seconds positive"
+        )
     if sections["faq"].review_max_age_days < 1:
         raise ConfigError(source, "faq.review_max_age_days", "must be at least 1")
     if not 1 <= sections["webhook"].port <= 65535:

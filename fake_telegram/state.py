@@ -30,6 +30,7 @@ from .ratelimit import RateLimiter, RateLimits
 from .signals import Signal
 from .users import FakeUser
 from .validation import normalize_scope, scope_key
+from .webhooks import WebhookPusher
 
 __all__ = ["FakeState", "Listener", "Observer", "UpdateCallback", "Webhook"]
 
@@ -74,6 +75,10 @@ class FakeState:
         self.listeners: list[Listener] = []
         self.observers: list[Observer] = []
         self.callback_query_ttl = 60.0
+        # Where a webhook URL is reached from here (a reverse proxy's job; see webhooks.py).
+        self.webhook_forward: Callable[[str], str] | None = None
+        self.webhook_retry_seconds = 0.2
+        self.webhook_pusher = WebhookPusher(self)
         self._updates_signal = Signal()
         self._messages_signal = Signal()
         self._init_state()
@@ -267,6 +272,7 @@ class FakeState:
         else:
             self._updates.append(update)
             self._updates_signal.notify_all()
+            self.webhook_pusher.poke()
 
     def next_update_id(self) -> int:
         return next(self._update_ids)

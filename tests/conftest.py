@@ -9,6 +9,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
 from bot.storage.enterprises import EnterpriseRepository
 from bot.storage.outbox import OutboxStore
+from bot.telegram.inbox import InboxPump, incoming
 from fake_telegram import FakeBotAPI, FakeUser, mock_transport
 
 TOKEN = "123456789:AAH-test-token-for-the-fake-bot-api-xyz"
@@ -142,16 +144,21 @@ class BotRunner:
         )
         await self._app.initialize()
         await publish_menus(self._app)
-        await start_background(self._app)
-        # The real update path: the update queue, PerChatUpdateProcessor, then the handlers.
         await self._app.start()
+        # The real update path: stored in the inbox, claimed by its pump, then the handlers.
+        await start_background(self._app)
         self.api.on_update = self._dispatch
 
+    @property
+    def inbox(self) -> InboxPump:
+        """The inbox pump of the running bot."""
+        pump: InboxPump = self.app.bot_data["inbox"]
+        return pump
+
     async def _dispatch(self, data: dict[str, Any]) -> None:
-        """Queue the update as the Updater would, and return once it has been handled."""
-        app = self.app
-        await app.update_queue.put(Update.de_json(data, app.bot))
-        await app.update_queue.join()
+        """Store the update as polling would, and return once it has been handled."""
+        update = Update.de_json(data, self.app.bot)
+        await self.inbox.deliver(incoming(update, json.dumps(data, ensure_ascii=False)))
 
     async def crash(self) -> None:
         """Drop the application as a killed process would: no shutdown, no persistence flush."""
@@ -159,6 +166,7 @@ class BotRunner:
         app, self._app = self.app, None
         sender = app.bot_data["sender"]
         sender.abandon()
+        app.bot_data["inbox"].abandon()
         for task in asyncio.all_tasks():
             if task.get_name().startswith("Application:"):  # the update fetcher and its tasks
                 task.cancel()
@@ -183,8 +191,8 @@ class BotRunner:
     async def stop(self) -> None:
         if self._app is not None:
             self.api.on_update = None
-            await self._app.stop()
             await stop_background(self._app)
+            await self._app.stop()
             await self._app.shutdown()
             self._app = None
         if self._db is not None:

@@ -122,6 +122,23 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_db_inbox_counts_by_state_lists_failures_and_retries_them(tmp_path: Path) -> None:
+    assert cli(tmp_path, "db", "migrate").returncode == 0
+    with sqlite3.connect(tmp_path / "db" / "legal-aid.db") as conn:
+        conn.executemany(
+            "INSERT INTO inbox (update_id, chat_key, payload, state, attempts, error, "
+            "received_at, handled_at) VALUES (?, 1, '{}', ?, ?, ?, 'now', 'now')",
+            [(1, "handled", 1, None), (2, "handled", 1, None), (3, "failed", 3, "KeyError: x")],
+        )
+    result = cli(tmp_path, "db", "inbox")
+    assert result.returncode == 0, result.stderr
+    assert "pending 0, handling 0, handled 2, failed 1" in result.stdout
+    assert "failed: update 3 after 3 tries: KeyError: x" in result.stdout
+    result = cli(tmp_path, "db", "inbox", "--retry-failed")
+    assert "1 failed update(s) put back to be handled" in result.stdout
+    assert "pending 1, handling 0, handled 2, failed 0" in result.stdout
+
+
 def test_help_on_each_command(tmp_path: Path) -> None:
     for args in (["--help"], ["run", "--help"], ["db", "--help"], ["db", "backup", "--help"]):
         result = cli(tmp_path, *args)

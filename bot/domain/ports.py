@@ -7,10 +7,12 @@ Telegram edge implements the waker. Nothing above `storage/` names a concrete st
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
 from bot.domain.cases import CaseCommit, LastAck
+from bot.domain.inbox import Handling, InboxRow, InboxState, InboxStats, Incoming
 from bot.domain.models import (
     Account,
     AuditEntry,
@@ -354,4 +356,42 @@ class OutboxPort(Protocol):
 
     async def bulk_progress(self, bulk_id: int) -> BulkProgress:
         """Count one bulk send's messages: sent, failed, blocked, still to go."""
+        ...
+
+
+class InboxPort(Protocol):
+    """The durable inbox as its pump fills and drains it; every time is the caller's clock."""
+
+    def handling(self, update_id: int, at: datetime) -> AbstractContextManager[Handling]:
+        """While the block runs (in this task), effect writes mark the update handled."""
+        ...
+
+    async def store(self, updates: Sequence[Incoming], at: datetime) -> list[int]:
+        """Store a batch in one transaction, ignoring updates stored before; return new ids."""
+        ...
+
+    async def recover(self, max_attempts: int, at: datetime) -> int:
+        """Put handlings a crash interrupted back as pending (or failed); return how many."""
+        ...
+
+    async def cycle(self, done: Sequence[int], at: datetime, limit: int) -> list[InboxRow]:
+        """Mark finished updates handled and claim the next ones, in one transaction."""
+        ...
+
+    async def failed(
+        self, update_id: int, error: str, at: datetime, retry_at: datetime | None
+    ) -> InboxState:
+        """Record a failed try; return the update's state after it."""
+        ...
+
+    async def next_retry(self, after: datetime) -> datetime | None:
+        """When the earliest update waiting for a retry is due."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Forget updates handled before a time."""
+        ...
+
+    async def stats(self) -> InboxStats:
+        """Counts by state."""
         ...

@@ -41,7 +41,7 @@ class AccountRepository:
     async def record_seen(self, telegram_id: int, client_language: Language | None) -> None:
         """The user wrote: the account exists, is active, and knows the client's language."""
         at = iso(self._clock.now())
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(effect=False) as tx:  # every update does it
             await ensure_account(tx, telegram_id, at)
             await tx.execute(
                 "UPDATE accounts SET active = 1, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -13,8 +14,18 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.inbox import Handling
+
 _LOGGER = logging.getLogger(__name__)
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
+# The inbox update being handled in this task, and when (set by bot/storage/inbox.py).
+HANDLING: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
+    "inbox_handling", default=None
+)
+_MARK_HANDLED = (
+    "UPDATE inbox SET state = 'handled', effect = 1, handled_at = ? "
+    "WHERE update_id = ? AND state = 'handling'"
+)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -108,16 +119,28 @@ class Database:
         await self._writer.close()
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a write transaction on the single writer; commit on success, roll back on error."""
+    async def transaction(self, *, effect: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a write transaction on the single writer; commit on success, roll back on error.
+
+        While an inbox update is being handled (bot/storage/inbox.py, `handling`), a write that
+        is an effect of it marks the update handled in the same transaction, so that a crash
+        leaves either both or neither. Bookkeeping that every update does (recording that a
+        user was seen, logging a FAQ question) passes effect=False: it does not count as
+        having handled the update.
+        """
+        mark = HANDLING.get() if effect else None
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
+                if mark is not None:
+                    await self._writer.execute(_MARK_HANDLED, (mark.at, mark.update_id))
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
+            if mark is not None:
+                mark.written = True
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run one writing statement on its own (atomic by itself); return RETURNING rows."""

@@ -29,8 +29,8 @@ class FaqQueryStore:
     async def record(
         self, at: datetime, language: str, text: str, best: str | None, score: float | None
     ) -> int:
-        """Keep a question; returns its id."""
-        async with self.db.transaction() as tx:
+        """Keep a question; returns its id (a log: the answer, not this, handles the update)."""
+        async with self.db.transaction(effect=False) as tx:
             cursor = await tx.execute(
                 "INSERT INTO faq_queries (at, language, text, best_entry, score) "
                 "VALUES (?, ?, ?, ?, ?) RETURNING id",

@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, Type
 from bot.telegram import callbacks
 from bot.telegram.common import answer_expired, button, keyboard, language, reply, user_id
 from bot.telegram.context import BotContext
+from bot.telegram.inbox import failed_try
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ async def on_error(update: object, context: BotContext) -> None:
         update.update_id if isinstance(update, Update) else update,
         exc_info=context.error,
     )
+    if not failed_try(context.error):
+        return  # the inbox tries the update again: the user hears only of the last failure
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:

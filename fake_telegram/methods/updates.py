@@ -61,6 +61,7 @@ def _set_webhook(state: FakeState, p: Params) -> bool:
     if p.get_bool("drop_pending_updates"):
         state._updates.clear()
     state.interrupt_polls()
+    state.webhook_pusher.poke()
     return True
 
 
