@@ -220,3 +220,28 @@ async def test_the_webhook_refuses_a_request_without_the_secret_token(
         assert await bot.db.fetchone("SELECT 1 FROM inbox WHERE update_id = 777") is None
     finally:
         await server.stop()
+
+
+async def test_handled_updates_are_pruned_after_the_retention_and_failed_ones_kept(
+    bot: BotRunner, api: FakeBotAPI, owner: FakeUser
+) -> None:
+    failures: list[int] = []
+    bot.app.add_handler(fail_on("出错的消息", failures), group=-2)
+    await owner.send("/help")
+    await owner.send("出错的消息")
+
+    async def kept_as_failed() -> bool:  # time passes until its last try
+        bot.clock.advance(seconds=60)
+        bot.inbox.wake()
+        row = await bot.db.fetchone("SELECT 1 FROM inbox WHERE state = 'failed'")
+        return row is not None
+
+    await until(kept_as_failed)
+    bot.clock.advance(days=bot.settings.inbox.retention_days, hours=2)
+    bot.inbox.wake()
+
+    async def pruned() -> bool:
+        rows = await bot.db.fetchall("SELECT state FROM inbox")
+        return [r[0] for r in rows] == ["failed"]
+
+    await until(pruned)
