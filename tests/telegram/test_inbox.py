@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
+from bot.telegram.polling import Poller
 from bot.telegram.webhook import WebhookServer
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import BotRunner
@@ -245,3 +246,34 @@ async def test_handled_updates_are_pruned_after_the_retention_and_failed_ones_ke
         return [r[0] for r in rows] == ["failed"]
 
     await until(pruned)
+
+
+async def test_polling_confirms_a_batch_only_once_it_is_stored(
+    bot: BotRunner, api: FakeBotAPI, owner: FakeUser
+) -> None:
+    poller = Poller(bot.app.bot, bot.inbox, timeout=1)
+    api.on_update = None  # updates wait at Telegram for getUpdates, as in production
+    blocker = sqlite3.connect(bot.settings.database_path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    await poller.start()
+    try:
+        await owner.send("/help")
+
+        async def fetched() -> bool:
+            return api.calls["getUpdates"] >= 1 and poller.offset is None
+
+        await until(fetched)
+        await asyncio.sleep(0.5)
+        assert poller.offset is None  # not stored: not confirmed
+        assert len(api.pending_updates) == 1
+        assert not owner.inbox
+        blocker.execute("ROLLBACK")
+
+        async def answered() -> bool:
+            return bool(owner.inbox) and poller.offset is not None
+
+        await until(answered, within=30)
+    finally:
+        blocker.close()
+        await poller.stop()
+    assert not api.pending_updates  # confirmed once stored (and by the stop's last call)
