@@ -2,8 +2,10 @@
 
 tests/faq/questions.toml was written before any tuning by someone who never saw the knowledge
 base; tests/faq/tuning.toml (short colloquial and out-of-scope questions) by the engineer who
-tuned the search. The search is tuned on those two, through general mechanisms (lexicon,
-colloquial table, pinyin, word boundaries, weights and thresholds).
+tuned the search; tests/faq/tuning2.toml by a second helper, from the entry list only (no answers,
+no code, no other question set), after the first tuning had been fitted to tuning.toml. The
+search is tuned on those three, through general mechanisms (lexicon, colloquial table, pinyin,
+word boundaries, weights and thresholds).
 
 tests/faq/heldout.toml was written by a helper who saw neither the knowledge base nor the search
 code, and is never tuned against: its figures estimate accuracy on real questions. The floors
@@ -30,6 +32,7 @@ from bot.services.faq import KnowledgeBase, load_knowledge_base
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "faq" / "questions.toml"
 TUNING = ROOT / "tests" / "faq" / "tuning.toml"
+TUNING2 = ROOT / "tests" / "faq" / "tuning2.toml"
 HELDOUT = ROOT / "tests" / "faq" / "heldout.toml"
 TODAY = date(2026, 12, 1)
 
@@ -41,11 +44,11 @@ OUT_OF_SCOPE_TARGET = 0.90
 # questions given no answer. Issue #15's targets are top-1 0.92, top-3 0.97, rejection 0.92 and
 # no style below 0.85 top-3; the figures below fall short of some, as the commit log reports.
 HELDOUT_FLOORS: dict[str, tuple[float, float]] = {
-    "short_colloquial": (0.84, 0.852),
-    "colloquial": (0.85, 0.9),
-    "typo": (0.923, 0.923),
+    "short_colloquial": (0.863, 0.875),
+    "colloquial": (0.866, 0.916),
+    "typo": (0.942, 0.942),
     "traditional": (0.878, 0.909),
-    "english": (0.913, 0.913),
+    "english": (0.913, 0.934),
     "long": (1.0, 1.0),
 }
 HELDOUT_REJECTION_FLOOR = 0.892
@@ -92,7 +95,7 @@ def _outcomes(kb: KnowledgeBase, *paths: Path) -> list[Outcome]:
 
 @pytest.fixture(scope="module")
 def outcomes(kb: KnowledgeBase) -> list[Outcome]:
-    return _outcomes(kb, QUESTIONS, TUNING)
+    return _outcomes(kb, QUESTIONS, TUNING, TUNING2)
 
 
 @pytest.fixture(scope="module")
