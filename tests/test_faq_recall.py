@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.faq import CROSS, Analyzer, Lexicon
+from bot.domain.faq.index import DEFAULT_THRESHOLD, SUGGEST_THRESHOLD
 from bot.domain.faq.segmentation import boundaries, loose_characters
 from bot.domain.faq.spelling import Speller, sound
 from bot.domain.models import Language
@@ -142,4 +143,6 @@ def test_explain_shows_how_the_question_was_read_and_why_it_matched(
     assert out[1].split()[1:3] == ["social-insurance-relief", "[answer]"]
     assert "社保" in out[2]
     assert "减免" in out[2]
-    assert out[-1] == "answer from 0.34, did you mean from 0.20"
+    assert out[-1] == (
+        f"answer from {DEFAULT_THRESHOLD:.2f}, did you mean from {SUGGEST_THRESHOLD:.2f}"
+    )
