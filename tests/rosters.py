@@ -53,8 +53,10 @@ def read_xlsx(path: Path) -> list[list[str]]:
 class Cli:
     """`legal-aid-bot` run in this process, with the environment of an operator's shell."""
 
-    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.database = tmp_path / "db" / "legal-aid.db"
+    def __init__(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: Path | None = None
+    ) -> None:
+        self.database = database or tmp_path / "db" / "legal-aid.db"
         for name in list(os.environ):
             if name.startswith("LEGAL_AID_"):
                 monkeypatch.delenv(name)
