@@ -374,3 +374,26 @@ def test_a_large_file_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None
     terminal = b"".join(shown)
     assert b"/2500 [" in terminal
     assert b" rows/s" in terminal
+
+
+def test_the_sample_rosters_import_cleanly_staff_first(
+    cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = REPO / "docs" / "samples"
+    status, out, _ = cli(capsys, "import", "staff", str(samples / "staff.xlsx"))
+    assert status == 0, out
+    assert "6 added, 0 updated, 0 unchanged, 0 refused" in out
+    status, out, _ = cli(capsys, "import", "enterprises", str(samples / "enterprises.csv"))
+    assert status == 0, out
+    assert "(UTF-8, 4 enterprises rows): 4 added" in out
+
+
+def test_a_utf16_tab_separated_export_reads_too(
+    cli: Cli, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "unicode.txt"  # Excel's "Unicode text": UTF-16 with a BOM, tabs
+    text = "\t".join(ENTERPRISE_HEADINGS[:4]) + "\n" + "\t".join(GOOD_ENTERPRISES[2][:4]) + "\n"
+    path.write_text(text, encoding="utf-16")
+    status, out, _ = cli(capsys, "import", "enterprises", str(path))
+    assert status == 0, out
+    assert "(UTF-16, 1 enterprises rows): 1 added" in out
