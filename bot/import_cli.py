@@ -89,18 +89,19 @@ async def _run(settings: Settings, args: argparse.Namespace, kind: Kind) -> int:
         choices={"district": settings.districts, "industry": settings.industries},
         timezone=settings.locale.timezone,
     )
-    db = await Database.open(
-        settings.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms
-    )
-    try:
-        importer = build_importer(settings, db, renderer)
-        with open_sheet(args.file, args.sheet) as opened:
+    # The file first: one that cannot be read leaves no database behind.
+    with open_sheet(args.file, args.sheet) as opened:
+        db = await Database.open(
+            settings.database_path, busy_timeout_ms=settings.storage.busy_timeout_ms
+        )
+        try:
+            importer = build_importer(settings, db, renderer)
             rows = _progress(opened.rows, opened.total)
             result = await importer.run(
                 kind, Sheet(rows), source=args.file.name, dry_run=args.dry_run
             )
-    finally:
-        await db.close()
+        finally:
+            await db.close()
     reasons = {r.line: _reasons(renderer, lang, r) for r in result.refused}
     _summary(args.file, opened.encoding, result, reasons)
     if args.report is not None:

@@ -115,9 +115,17 @@ class StaffIndex:
     def __init__(self, staff: Sequence[Staff]) -> None:
         self.staff = list(staff)
         self.by_id = {s.id: s for s in staff}
+        # A sheet names the same few liaisons on thousands of rows (and this runs inside the
+        # import's write transaction).
+        self._found: dict[str, list[Staff]] = {}
 
     def lookup(self, reference: str) -> list[Staff]:
         """Staff a reference names: "#12" or 12 (id), a phone, "@username", or a full name."""
+        if reference not in self._found:
+            self._found[reference] = self._lookup(reference)
+        return self._found[reference]
+
+    def _lookup(self, reference: str) -> list[Staff]:
         ref = " ".join(reference.split())
         bare = ref.lstrip("#")
         if bare.isdigit() and (ref.startswith("#") or len(bare) < 7):
