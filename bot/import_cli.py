@@ -77,9 +77,11 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
                 "bot_username (LEGAL_AID_TELEGRAM_BOT_USERNAME)"
             )
         return asyncio.run(_run(settings, args, kind))
-    except (SheetFileError, SheetError) as exc:
-        print(f"legal-aid-bot: {args.file}: {exc}" if isinstance(exc, SheetError) else
-              f"legal-aid-bot: {exc}", file=sys.stderr)  # fmt: skip
+    except SheetFileError as exc:
+        print(f"legal-aid-bot: {exc}", file=sys.stderr)
+        return 2
+    except SheetError as exc:  # the headings: the file's name says which sheet
+        print(f"legal-aid-bot: {args.file}: {exc}", file=sys.stderr)
         return 2
 
 

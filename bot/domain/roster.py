@@ -101,14 +101,17 @@ ROLE_WORDS: dict[str, Role] = {
 # Rows looked at for the headings (a programme's sheet may start with a title row or two).
 HEADING_SCAN = 5
 _FOLD = re.compile(r"[\s*_\-:：()（）]")
+_NOTE = re.compile(r"\([^)]*\)")  # after NFKC, （…） is (…)
 _LIST = re.compile(r"[,，、;；/|\n]+")
 # Telegram: 5-32 characters, letters, digits and underscores, starting with a letter.
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 
 
 def heading_key(text: str) -> str:
-    """A heading or value folded for comparison: width, case, spaces and marks like * ignored."""
-    return _FOLD.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    """A heading or value folded for comparison: width, case, spaces, marks like * and notes
+    in brackets ignored (统一社会信用代码（必填） is 统一社会信用代码)."""
+    folded = _NOTE.sub("", unicodedata.normalize("NFKC", text))
+    return _FOLD.sub("", folded).casefold()
 
 
 class SheetError(ValueError):
@@ -157,7 +160,7 @@ def layout(kind: Kind, headings: Sequence[str], line: int = 1) -> Layout:
             f"{c.value} (e.g. {' / '.join(HEADINGS[kind][c][:2])} / {HEADINGS[kind][c][-1]})"
             for c in missing
         )
-        raise SheetError(f"no column for {wanted} in the first row")
+        raise SheetError(f"no column for {wanted} in the heading row")
     chinese = any("\u4e00" <= ch <= "\u9fff" for h in headings for ch in h)
     return Layout(kind, line, tuple(headings), index, tuple(ignored), chinese)
 

@@ -8,7 +8,7 @@ same from the reader connection and writes nothing.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -44,7 +44,9 @@ class ImportRepository:
         self._clock = clock
 
     @asynccontextmanager
-    async def _session(self, write: bool) -> Any:
+    async def _session(
+        self, write: bool
+    ) -> AsyncIterator[tuple[Read, aiosqlite.Connection | None]]:
         """(read, tx): the writer's transaction for a real run; the reader for a dry run."""
         if not write:
 
