@@ -94,3 +94,43 @@ async def test_imported_staff_join_with_their_link_and_owners_reach_their_liaiso
     assert "淮南市春风机械制造有限公司" in card.plain
     await bot.drained()
     assert not [m for m in people["张警官"].inbox if number in m.plain]
+
+
+async def test_a_link_asks_only_what_the_roster_left_out_and_dies_with_deactivation(
+    bot: BotRunner,
+    api: FakeBotAPI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    Cli(tmp_path, monkeypatch, bot.settings.database_path)
+    staff = write_csv(
+        tmp_path / "staff.csv",
+        [["姓名", "角色", "手机"], ["赵敏", "管理员", "13900000005"], ["钱进", "管理员", ""]],
+    )
+    report = tmp_path / "links.csv"
+    await run_cli(capsys, "import", "staff", str(staff), "--report", str(report))
+    links = dict(
+        re.findall(r"^(\S+?),.*start=(inv-[\w-]+)", report.read_text("utf-8-sig"), re.MULTILINE)
+    )
+    assert set(links) == {"赵敏", "钱进"}
+    # No title on the roster: that one question is asked, then the person is set up.
+    zhao = api.user(2101, first_name="z")
+    await zhao.send(f"/start {links['赵敏']}")
+    assert zhao.last is not None
+    assert "职务" in zhao.last.plain
+    await zhao.send("科员")
+    assert zhao.last is not None
+    assert "设置完成" in zhao.last.plain
+    row = await bot.db.fetchone("SELECT telegram_id, title FROM staff WHERE display_name = '赵敏'")
+    assert row is not None
+    assert tuple(row) == (2101, "科员")
+    # Deactivated before joining: the link no longer works.
+    await bot.db.write("UPDATE staff SET active = 0 WHERE display_name = '钱进'")
+    qian = api.user(2102, first_name="q")
+    await qian.send(f"/start {links['钱进']}")
+    assert qian.last is not None
+    assert "邀请链接无效" in qian.last.plain
+    assert (await bot.db.fetchone("SELECT role FROM accounts WHERE telegram_id = 2102"))[
+        0
+    ] == "owner"
