@@ -398,3 +398,19 @@ def test_a_utf16_tab_separated_export_reads_too(
     status, out, _ = cli(capsys, "import", "enterprises", str(path))
     assert status == 0, out
     assert "(UTF-16, 1 enterprises rows): 1 added" in out
+
+
+def test_a_staff_report_without_the_bots_username_is_refused_before_anything_runs(
+    cli: Cli, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEGAL_AID_TELEGRAM_BOT_USERNAME")
+    path = write_csv(tmp_path / "staff.csv", [STAFF_HEADINGS, *GOOD_STAFF])
+    report = tmp_path / "r.csv"
+    status, _, err = cli(capsys, "import", "staff", str(path), "--report", str(report))
+    assert status == 2
+    assert "set [telegram] bot_username (LEGAL_AID_TELEGRAM_BOT_USERNAME)" in err
+    assert not report.exists()
+    assert not cli.database.exists()
+    status, out, _ = cli(capsys, "import", "staff", str(path))  # without a report: fine
+    assert status == 0
+    assert "4 added" in out
