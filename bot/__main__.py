@@ -1,4 +1,4 @@
-"""Command line: `legal-aid-bot` / `python -m bot` with run, db migrate, db backup."""
+"""Command line: `legal-aid-bot` / `python -m bot` with run, db migrate, db backup, import."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.app import (
     stop_background,
 )
 from bot.faq_cli import add_faq_commands, run_faq
+from bot.import_cli import add_import_commands, run_import
 from bot.sandbox.cli import add_sandbox_command
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="put the failed updates back to be handled again (the bot retries them)",
     )
     add_faq_commands(sub)
+    add_import_commands(sub)
     add_sandbox_command(sub)
     return parser
 
@@ -91,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return asyncio.run(_run(settings, args))
+        if args.command == "import":
+            return run_import(settings, args)
         if args.db_command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.db_command == "inbox":

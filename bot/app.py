@@ -11,8 +11,9 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.domain.models import Role
+from bot.domain.models import STAFF_ROLES, Language, Role
 from bot.domain.ports import Clock
+from bot.domain.roster import Vocabulary, heading_key
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
 from bot.services.cases.assignment import AssignmentService
@@ -24,6 +25,7 @@ from bot.services.contacts import ContactService
 from bot.services.doorbell import Doorbell
 from bot.services.due import WAKE_SECONDS, DueRunner
 from bot.services.faq import FaqService, load_knowledge_base
+from bot.services.imports import ImportService
 from bot.services.intake import IntakeService
 from bot.services.onboarding import OnboardingService
 from bot.services.pending import PendingService
@@ -36,6 +38,7 @@ from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
 from bot.storage.enterprises import EnterpriseRepository
 from bot.storage.faq import FaqQueryStore
+from bot.storage.imports import ImportRepository
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.staff import StaffRepository
@@ -146,6 +149,29 @@ def build_services(
         ),
     )
     return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), InboxStore(db), doorbell)
+
+
+def build_importer(
+    settings: Settings, db: Database, renderer: Renderer, clock: Clock | None = None
+) -> ImportService:
+    """The roster import of `legal-aid-bot import`: roles and specialties are recognised by
+    their ids and by the bot's own labels for them in every language."""
+    specialties = [c.specialty for c in settings.categories if c.specialty]
+    roles = {heading_key(r.value): r for r in STAFF_ROLES}
+    named: dict[str, str] = {}
+    for lang in Language:
+        roles |= {heading_key(renderer.label(lang, f"role_{r.value}")): r for r in STAFF_ROLES}
+        named |= {heading_key(renderer.label(lang, "specialty", s)): s for s in specialties}
+    vocabulary = Vocabulary(
+        settings.districts,
+        settings.industries,
+        roles,
+        named | {heading_key(s): s for s in specialties},
+    )
+    clock = clock or SystemClock()
+    return ImportService(
+        ImportRepository(db, clock), clock, vocabulary, settings.cases.invite_hours
+    )
 
 
 def build_application(

@@ -39,6 +39,7 @@ class TelegramSettings:
     read_timeout: float = 10.0
     concurrent_updates: int = 64
     max_messages_per_second: int = 30
+    bot_username: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,8 @@ class Staff:
     specialties: tuple[str, ...]
     available: bool
     active: bool
+    phone: str | None = None  # E.164, from an imported roster
+    telegram_username: str | None = None  # from an imported roster, without @
 
     @property
     def routable(self) -> bool:
@@ -125,6 +127,7 @@ class Invite:
     expires_at: datetime
     used: bool
     revoked: bool = False
+    staff_id: int | None = None  # an imported staff record the invite binds to (no questions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +290,7 @@ class AuditAction(enum.StrEnum):
     REFUSE_CONTACT = "refuse_contact"
     REMOVE_CONTACT = "remove_contact"
     ASSIGN = "assign"
+    IMPORT = "import"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ Telegram edge implements the waker. Nothing above `storage/` names a concrete st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -32,6 +32,7 @@ from bot.domain.models import (
     Staff,
 )
 from bot.domain.outbox import BulkProgress, OutboxRow, OutboxStats, Outgoing
+from bot.domain.roster_plan import EnterpriseChange, Plan, StaffChange, StaffInvite
 from bot.domain.routing import Candidate
 from bot.domain.schedule import Upcoming
 
@@ -240,6 +241,35 @@ class StaffStore(StaffDirectory, Protocol):
         self, credit_code: str, liaison_id: int, deputy_id: int | None, actor: int
     ) -> bool:
         """Set an enterprise's liaison and deputy (audited); False if no such enterprise."""
+        ...
+
+
+class RosterStore(Protocol):
+    """Roster imports: compare with what is stored and write, in one transaction."""
+
+    async def import_enterprises(
+        self,
+        codes: Sequence[str],
+        plan: Callable[[Mapping[str, Enterprise], Sequence[Staff]], Plan[EnterpriseChange]],
+        audit_entry: Callable[[Plan[EnterpriseChange]], AuditEntry],
+        *,
+        write: bool,
+    ) -> Plan[EnterpriseChange]:
+        """Plan against the stored enterprises of these codes and every staff member; when
+        write, store the plan and its audit entry atomically."""
+        ...
+
+    async def import_staff(
+        self,
+        plan: Callable[[Sequence[Staff]], Plan[StaffChange]],
+        audit_entry: Callable[[Plan[StaffChange], Sequence[StaffInvite]], AuditEntry],
+        new_code: Callable[[], str],
+        expires_at: datetime,
+        *,
+        write: bool,
+    ) -> tuple[Plan[StaffChange], list[StaffInvite]]:
+        """Plan against the stored staff; when write, store it, an invite for everyone imported
+        who has not joined and has no valid one, and the audit entry, atomically."""
         ...
 
 

@@ -54,11 +54,27 @@ class OnboardingService:
     async def begin(
         self, chat_id: int, user_id: int, code: str, *, role: Role, registered: bool
     ) -> DialogState:
-        """Check the invite and the account; raises InviteProblem or CannotOnboard."""
-        granted = await self._staff.check_invite(code)
+        """Check the invite and the account; raises InviteProblem or CannotOnboard.
+
+        An invite made by a roster import is for a staff record that exists: its answers are
+        taken from the record, so only what the roster left out is asked (often nothing).
+        """
+        invite = await self._staff.valid_invite(code)
         if role is not Role.OWNER or registered:
             raise CannotOnboard(code)
-        dialog = DialogState(DIALOG_NAME, chat_id, user_id, "", {CODE: code, ROLE: granted.value})
+        data: dict[str, object] = {CODE: code, ROLE: invite.role.value}
+        if invite.staff_id is not None:
+            staff = await self._staff.by_id(invite.staff_id)
+            if staff is None or not staff.active or staff.telegram_id is not None:
+                raise InviteProblem(code)
+            data |= {
+                OnboardingStep.NAME.value: staff.display_name,
+                OnboardingStep.TITLE.value: staff.title,
+                OnboardingStep.DISTRICT.value: staff.district or "",
+                OnboardingStep.SPECIALTIES.value: list(staff.specialties),
+                SPECIALTIES_DONE: bool(staff.specialties),
+            }
+        dialog = DialogState(DIALOG_NAME, chat_id, user_id, "", data)
         return await self._save(dialog)
 
     @staticmethod

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.credit_code import CreditCodeError, validate
-from bot.domain.models import Role, Staff
+from bot.domain.models import Invite, Role, Staff
 from bot.domain.ports import Clock, StaffStore
 from bot.domain.registration import clean_name
 from bot.domain.routing import Candidate
@@ -52,6 +52,11 @@ class RosterPage:
     query: str = ""
 
 
+def new_invite_code() -> str:
+    """A fresh invite code: the payload of a t.me/<bot>?start= deep link (64 characters max)."""
+    return "inv-" + secrets.token_urlsafe(12)
+
+
 class InviteProblem(ValueError):
     """An invite that cannot be used: unknown, used or expired."""
 
@@ -75,13 +80,17 @@ class StaffService:
 
     async def create_invite(self, role: Role, admin_telegram_id: int) -> NewInvite:
         """A single-use invite code that expires after the configured hours."""
-        code = "inv-" + secrets.token_urlsafe(12)
+        code = new_invite_code()
         expires = self._clock.now() + timedelta(hours=self._invite_hours)
         await self._store.create_invite(code, role, admin_telegram_id, expires)
         return NewInvite(code, role, self._invite_hours)
 
     async def check_invite(self, code: str) -> Role:
         """The role an invite grants; raises InviteProblem when it cannot be used."""
+        return (await self.valid_invite(code)).role
+
+    async def valid_invite(self, code: str) -> Invite:
+        """The invite, if it can be used; raises InviteProblem when it cannot."""
         invite = await self._store.invite(code)
         if (
             invite is None
@@ -90,7 +99,7 @@ class StaffService:
             or invite.expires_at <= self._clock.now()
         ):
             raise InviteProblem(code)
-        return invite.role
+        return invite
 
     async def join(
         self,

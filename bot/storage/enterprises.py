@@ -22,7 +22,8 @@ from bot.storage.database import Database
 from bot.storage.outbox import enqueue
 
 
-def _enterprise(row: sqlite3.Row) -> Enterprise:
+def enterprise_from_row(row: sqlite3.Row) -> Enterprise:
+    """An Enterprise record from an enterprises row."""
     return Enterprise(
         id=row["id"],
         credit_code=row["credit_code"],
@@ -67,7 +68,7 @@ def _registration(row: sqlite3.Row) -> Registration:
         status=ContactStatus(row["c_status"]),
         requested_at=parse(row["requested_at"]),
     )
-    return Registration(contact, _enterprise(row))
+    return Registration(contact, enterprise_from_row(row))
 
 
 class EnterpriseRepository:
@@ -82,7 +83,7 @@ class EnterpriseRepository:
         row = await self.db.fetchone(
             "SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,)
         )
-        return _enterprise(row) if row else None
+        return enterprise_from_row(row) if row else None
 
     async def registration_of(self, telegram_id: int) -> Registration | None:
         """Return the user's contact record (any status) and its enterprise, if any."""
@@ -131,7 +132,7 @@ class EnterpriseRepository:
     async def enterprise(self, enterprise_id: int) -> Enterprise | None:
         """An enterprise by id."""
         row = await self.db.fetchone("SELECT * FROM enterprises WHERE id = ?", (enterprise_id,))
-        return _enterprise(row) if row else None
+        return enterprise_from_row(row) if row else None
 
     async def contacts_of(self, enterprise_id: int) -> list[Contact]:
         """The enterprise's active contact persons (approved, not erased)."""

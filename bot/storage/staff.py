@@ -24,7 +24,13 @@ def staff_from_row(row: sqlite3.Row, specialties: tuple[str, ...]) -> Staff:
         specialties=specialties,
         available=bool(row["available"]),
         active=bool(row["active"]),
+        phone=row["phone"],
+        telegram_username=row["telegram_username"],
     )
+
+
+class _Taken(Exception):
+    """The imported record an invite is for is bound or deactivated: roll the redeem back."""
 
 
 class StaffRepository:
@@ -60,6 +66,7 @@ class StaffRepository:
             expires,
             row["used_by"] is not None,
             revoked=row["revoked_at"] is not None,
+            staff_id=row["staff_id"],
         )
 
     async def redeem_invite(
@@ -73,36 +80,55 @@ class StaffRepository:
         district: str | None,
         specialties: tuple[str, ...],
     ) -> Staff | None:
-        """Bind the account to a new staff record; None if the invite is used or expired."""
+        """Bind the account to a new staff record, or to the imported record the invite is
+        for; None if the invite is used or expired (or that record is taken or deactivated)."""
         stamp = iso(at)
-        async with self.db.transaction() as tx:
-            cursor = await tx.execute(
-                "UPDATE invites SET used_by = ?, used_at = ? "
-                "WHERE code = ? AND used_by IS NULL AND revoked_at IS NULL AND expires_at > ? "
-                "RETURNING role",
-                (telegram_id, stamp, code, stamp),
-            )
-            row = await cursor.fetchone()
-            if row is None:
-                return None
-            role = row["role"]
-            await ensure_account(tx, telegram_id, stamp, role=role)
-            cursor = await tx.execute(
-                "INSERT INTO staff (telegram_id, role, display_name, title, district, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (telegram_id, role, display_name, title, district, stamp, stamp),
-            )
-            staff_row = await cursor.fetchone()
-            assert staff_row is not None
-            await tx.executemany(
-                "INSERT INTO staff_specialties (staff_id, specialty) VALUES (?, ?)",
-                [(staff_row["id"], s) for s in specialties],
-            )
-            entry = AuditEntry(
-                telegram_id, AuditAction.JOIN_STAFF, role, {"staff_id": staff_row["id"]}
-            )
-            await audit(tx, entry, stamp)
-        return await self.by_id(staff_row["id"])
+        try:
+            async with self.db.transaction() as tx:
+                cursor = await tx.execute(
+                    "UPDATE invites SET used_by = ?, used_at = ? "
+                    "WHERE code = ? AND used_by IS NULL AND revoked_at IS NULL AND expires_at > ? "
+                    "RETURNING role, staff_id",
+                    (telegram_id, stamp, code, stamp),
+                )
+                row = await cursor.fetchone()
+                if row is None:
+                    return None
+                role = row["role"]
+                await ensure_account(tx, telegram_id, stamp, role=role)
+                staff_id = row["staff_id"]
+                if staff_id is None:
+                    cursor = await tx.execute(
+                        "INSERT INTO staff (telegram_id, role, display_name, title, district, "
+                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        (telegram_id, role, display_name, title, district, stamp, stamp),
+                    )
+                    staff_row = await cursor.fetchone()
+                    assert staff_row is not None
+                    staff_id = staff_row["id"]
+                else:
+                    cursor = await tx.execute(
+                        "UPDATE staff SET telegram_id = ?, display_name = ?, title = ?, "
+                        "district = ?, updated_at = ? "
+                        "WHERE id = ? AND telegram_id IS NULL AND active = 1",
+                        (telegram_id, display_name, title, district, stamp, staff_id),
+                    )
+                    if cursor.rowcount == 0:
+                        raise _Taken
+                    await tx.execute(
+                        "DELETE FROM staff_specialties WHERE staff_id = ?", (staff_id,)
+                    )
+                await tx.executemany(
+                    "INSERT INTO staff_specialties (staff_id, specialty) VALUES (?, ?)",
+                    [(staff_id, s) for s in specialties],
+                )
+                entry = AuditEntry(
+                    telegram_id, AuditAction.JOIN_STAFF, role, {"staff_id": staff_id}
+                )
+                await audit(tx, entry, stamp)
+        except _Taken:
+            return None  # rolled back: the invite stays unused
+        return await self.by_id(staff_id)
 
     async def _specialties(self, staff_id: int | None = None) -> dict[int, tuple[str, ...]]:
         where, params = ("WHERE staff_id = ? ", (staff_id,)) if staff_id is not None else ("", ())

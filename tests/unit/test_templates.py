@@ -12,6 +12,7 @@ from bot.domain.credit_code import CreditCodeRule
 from bot.domain.models import Enterprise, EnterpriseSource, Language
 from bot.domain.phone import PhoneRule
 from bot.domain.registration import TextRule
+from bot.domain.roster import Issue
 from bot.rendering import Renderer
 from fake_telegram import parse_html
 
@@ -264,6 +265,46 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         ),
     ],
 }
+# Every reason a roster row can be refused for, with details for every branch.
+_DETAILS = {
+    "rule": "too_long",
+    "limit": 50,
+    "length": 17,
+    "bad_chars": ["O", "<"],
+    "suggestions": [["O", "0"]],
+    "expected": "Y",
+    "count": 2,
+    "role": "counsel",
+    "first": 2,
+    "lines": [3, 4],
+    "stored": {"name": "<春风>", "district": "tianjiaan"},
+    "other": "<张>",
+    "stored_role": "counsel",
+}
+VARIANTS["imports/problem"] = [
+    *(
+        {"issue": i.value, "column": c, "value": "<x&y>", "details": _DETAILS}
+        for i in Issue
+        for c in ("credit_code", "liaison")
+    ),
+    *(
+        {
+            "issue": "credit_code",
+            "column": "credit_code",
+            "value": "x",
+            "details": {**_DETAILS, "rule": r},
+        }
+        for r in ("length", "charset", "division", "check_digit")
+    ),
+    *(
+        {"issue": "phone", "column": "phone", "value": "1", "details": {"rule": r.value}}
+        for r in PhoneRule
+    ),
+    *(
+        {"issue": "name", "column": "name", "value": "1", "details": {"rule": r.value, "limit": 50}}
+        for r in TextRule
+    ),
+]
 NAMES = RENDERER.message_names()
 
 
