@@ -30,6 +30,18 @@ async def until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> N
             await asyncio.sleep(0.02)
 
 
+async def hold_write_lock(bot: BotRunner) -> sqlite3.Connection:
+    """Take the database's write lock from another connection, as another process would.
+
+    In a thread: the bot may be committing, and waiting for it must not block its event loop.
+    """
+    blocker = sqlite3.connect(
+        bot.settings.database_path, isolation_level=None, check_same_thread=False
+    )
+    await asyncio.to_thread(blocker.execute, "BEGIN EXCLUSIVE")
+    return blocker
+
+
 async def inbox_row(bot: BotRunner, update_id: int) -> dict[str, Any]:
     row = await bot.db.fetchone("SELECT * FROM inbox WHERE update_id = ?", (update_id,))
     assert row is not None, f"update {update_id} was not stored"
@@ -167,8 +179,7 @@ async def test_the_webhook_answers_200_only_once_stored_and_500_when_it_cannot_s
         assert api.webhook_pusher.answers == [200]
 
         # Another process holds the write lock: the update cannot be stored.
-        blocker = sqlite3.connect(bot.settings.database_path, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
+        blocker = await hold_write_lock(bot)
         try:
             before = len(owner.inbox)
             await owner.send("/privacy")
@@ -253,8 +264,7 @@ async def test_polling_confirms_a_batch_only_once_it_is_stored(
 ) -> None:
     poller = Poller(bot.app.bot, bot.inbox, timeout=1)
     api.on_update = None  # updates wait at Telegram for getUpdates, as in production
-    blocker = sqlite3.connect(bot.settings.database_path, isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    blocker = await hold_write_lock(bot)  # another process holds the write lock
     await poller.start()
     try:
         await owner.send("/help")
