@@ -3,9 +3,10 @@
 tests/faq/questions.toml was written before any tuning by someone who never saw the knowledge
 base; tests/faq/tuning.toml (short colloquial and out-of-scope questions) by the engineer who
 tuned the search; tests/faq/tuning2.toml by a second helper, from the entry list only (no answers,
-no code, no other question set), after the first tuning had been fitted to tuning.toml. The
-search is tuned on those three, through general mechanisms (lexicon, colloquial table, pinyin,
-word boundaries, weights and thresholds).
+no code, no other question set), after the first tuning had been fitted to tuning.toml;
+tests/faq/oos3.toml (150 out-of-scope questions, near misses and chit-chat) by a third, the same
+way. The search is tuned on those four, through general mechanisms (lexicon, colloquial table,
+pinyin, word boundaries, weights and thresholds).
 
 tests/faq/heldout.toml was written by a helper who saw neither the knowledge base nor the search
 code, and is never tuned against: its figures estimate accuracy on real questions. The floors
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "faq" / "questions.toml"
 TUNING = ROOT / "tests" / "faq" / "tuning.toml"
 TUNING2 = ROOT / "tests" / "faq" / "tuning2.toml"
+OOS3 = ROOT / "tests" / "faq" / "oos3.toml"
 HELDOUT = ROOT / "tests" / "faq" / "heldout.toml"
 TODAY = date(2026, 12, 1)
 
@@ -95,7 +97,7 @@ def _outcomes(kb: KnowledgeBase, *paths: Path) -> list[Outcome]:
 
 @pytest.fixture(scope="module")
 def outcomes(kb: KnowledgeBase) -> list[Outcome]:
-    return _outcomes(kb, QUESTIONS, TUNING, TUNING2)
+    return _outcomes(kb, QUESTIONS, TUNING, TUNING2, OOS3)
 
 
 @pytest.fixture(scope="module")
