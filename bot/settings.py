@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.chinese import to_traditional
+from bot.domain.figures import parse_report_time
 from bot.domain.models import Category, Choice, Language
 
 ENV_PREFIX = "LEGAL_AID_"
@@ -105,6 +106,11 @@ class FaqSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    daily_report_at: str = "08:00"
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     level: str = "INFO"
 
@@ -120,6 +126,7 @@ _SECTIONS: dict[str, type] = {
     "outbox": OutboxSettings,
     "data": DataSettings,
     "faq": FaqSettings,
+    "schedule": ScheduleSettings,
     "logging": LoggingSettings,
 }
 
@@ -140,6 +147,7 @@ class Settings:
     outbox: OutboxSettings
     data: DataSettings
     faq: FaqSettings
+    schedule: ScheduleSettings
     logging: LoggingSettings
     districts: tuple[Choice, ...]
     industries: tuple[Choice, ...]
@@ -333,6 +341,12 @@ def _validate(sections: dict[str, Any], source: str) -> None:
         raise ConfigError(source, "outbox", "max_attempts, chat_burst, group_per_minute >= 1")
     if sections["faq"].review_max_age_days < 1:
         raise ConfigError(source, "faq.review_max_age_days", "must be at least 1")
+    try:
+        parse_report_time(sections["schedule"].daily_report_at)
+    except ValueError:
+        raise ConfigError(
+            source, "schedule.daily_report_at", "must be HH:MM (24 h) or empty (no report)"
+        ) from None
     if not 1 <= sections["webhook"].port <= 65535:
         raise ConfigError(source, "webhook.port", "must be 1-65535")
 
