@@ -2,7 +2,7 @@
 
 matplotlib's own font (DejaVu Sans) has no CJK glyphs: labels in Chinese would be boxes. The
 first installed font of CJK_FONTS is used (`.ci/run` installs WenQuanYi Micro Hei when none is
-there); without any, charts still draw, and the start-up log says labels may show boxes.
+there); without any, charts still draw, and the first one logs that labels may show boxes.
 Object-oriented API with the Agg canvas (no pyplot): no global figure state, safe to run in a
 worker thread. Every label is passed in, already in the reader's language.
 """

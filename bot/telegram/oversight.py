@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import charts, spreadsheet
+from bot import spreadsheet
 from bot.domain.exports import Format, Table, Window
 from bot.domain.figures import PeriodKind
 from bot.domain.models import Language, Role
@@ -68,6 +68,8 @@ async def _stats_message(
 
 async def _charts(context: BotContext, lang: Language) -> list[bytes]:
     """The charts as PNG bytes, drawn in a worker thread (matplotlib is CPU-bound)."""
+    from bot import charts  # matplotlib loads on the first /stats, not with every CLI command
+
     figures = context.services.figures
     labels = context.services.renderer
     series = await figures.daily()
