@@ -127,3 +127,9 @@ def test_no_private_python_telegram_bot_module_is_imported() -> None:
         if any("._" in n for n in imports(p) if n.startswith("telegram"))
     ]
     assert offenders == []
+
+
+def test_only_charts_imports_matplotlib_and_only_spreadsheet_imports_openpyxl() -> None:
+    for library, allowed in (("matplotlib", ["charts.py"]), ("openpyxl", ["spreadsheet.py"])):
+        users = [p.name for p in BOT.rglob("*.py") if library in top(imports(p))]
+        assert users == allowed, library
