@@ -4,14 +4,17 @@ CSV is UTF-8 with a byte-order mark: Excel in China opens a CSV without one as G
 Chinese text garbled. Excel files are written with openpyxl in write-only mode (rows streamed,
 memory flat whatever the size); times are local (Excel has no timezones) and real date cells.
 Headings are the `col_<key>` labels in the chosen language; configured choices by their label.
+Cells are made and written in a worker thread, a batch at a time: an export of a year of cases
+takes seconds of CPU, which must not stall the bot's event loop (other users' updates).
 """
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -38,6 +41,12 @@ class _Cells:
 
     def headings(self, columns: Sequence[Column]) -> list[str]:
         return [self._renderer.label(self._lang, f"col_{c.key}") for c in columns]
+
+    def rows(
+        self, columns: Sequence[Column], batch: Sequence[dict[str, Any]]
+    ) -> Iterator[list[Any]]:
+        """A batch of stored rows as rows of cells (a generator: run it in the writer's thread)."""
+        return ([self.cell(c, row.get(c.key)) for c in columns] for row in batch)
 
     def cell(self, column: Column, value: Any) -> Any:
         if value is None or value == "":
@@ -75,7 +84,7 @@ async def write_export(
         writer = csv.writer(text)
         writer.writerow(cells.headings(columns))
         async for batch in service.batches(table, window):
-            writer.writerows([[cells.cell(c, row.get(c.key)) for c in columns] for row in batch])
+            await asyncio.to_thread(writer.writerows, cells.rows(columns, batch))
             count += len(batch)
         text.flush()
         text.detach()  # leave target open for the caller
@@ -83,9 +92,13 @@ async def write_export(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(renderer.label(lang, f"export_{table.value}")[:31])
     sheet.append(cells.headings(columns))
+
+    def append(batch: list[dict[str, Any]]) -> None:
+        for row in cells.rows(columns, batch):
+            sheet.append(row)
+
     async for batch in service.batches(table, window):
-        for row in batch:
-            sheet.append([cells.cell(c, row.get(c.key)) for c in columns])
+        await asyncio.to_thread(append, batch)
         count += len(batch)
-    book.save(target)
+    await asyncio.to_thread(book.save, target)
     return count

@@ -156,7 +156,10 @@ async def export(update: Update, context: BotContext) -> None:
     )
     name = f"{table.value}.{fmt.value}"
     await context.bot.send_document(
-        chat_id(update), InputFile(buffer.getvalue(), filename=name), caption=caption
+        chat_id(update),
+        InputFile(buffer.getvalue(), filename=name),
+        caption=caption,
+        write_timeout=120,  # a year of cases is megabytes: more than the default 20 s upload
     )
 
 

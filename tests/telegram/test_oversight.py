@@ -13,12 +13,23 @@ from matplotlib import ft2font
 from PIL import Image
 
 from bot import charts
-from bot.domain.figures import DailySeries, Figures, Period, PeriodKind
+from bot.domain.figures import (
+    Counts,
+    DailySeries,
+    Figures,
+    LowRating,
+    Overdue,
+    Period,
+    PeriodKind,
+    QuestionGroup,
+    Responses,
+    Satisfaction,
+)
 from bot.domain.models import Language
 from bot.rendering import Renderer
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.context import Services
-from fake_telegram import FakeBotAPI, FakeUser, Message
+from fake_telegram import FakeBotAPI, FakeUser, Message, parse_html
 from tests.conftest import TOKEN, BotRunner
 from tests.oversight_seed import QUESTIONS, SEED, SeedCase, Seeded, seed
 from tests.telegram.people import onboard, registered_owner, wait
@@ -175,7 +186,7 @@ async def test_stats_in_the_chat_shows_the_figures_switches_period_and_sends_cha
     opened, answered, resolved, closed = today.counts()
     assert f"新增 {opened} · 首次答复 {answered} · 解决 {resolved} · 结束 {closed}" in text
     for category, (o, a, r, c) in today.by("category").items():
-        assert f"· {LABELS[category]}：新增 {o} · 首次答复 {a} · 解决 {r} · 结束 {c}" in text
+        assert f"· {LABELS[category]}：{o}/{a}/{r}/{c}\n" in text + "\n"
     assert "田家庵区：" in text
     for number, assignee in today.overdue(seeded):
         line = next(line for line in text.splitlines() if line.startswith(f"· {number}"))
@@ -299,3 +310,31 @@ async def test_audit_records_stats_history_and_exports_and_admins_page_through_i
         await bot.db.write("UPDATE audit_log SET actor = 1")
     with pytest.raises(Exception, match="append-only"):
         await bot.db.write("DELETE FROM audit_log")
+
+
+def test_the_longest_figures_still_fit_in_one_telegram_message(bot: BotRunner) -> None:
+    """Every category and district, ten of each list, the longest texts users can write."""
+    settings = bot.settings
+    now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    full = Counts(99999, 99999, 99999, 99999)
+    figures = Figures(
+        period=Period(now - timedelta(days=30), now),
+        now=now,
+        counts=full,
+        by_category={c.id: full for c in settings.categories},
+        by_district={d.id: full for d in settings.districts},
+        responses=Responses(99999, 360000.0, 720000.0, 99999, 99999),
+        overdue=tuple(Overdue(f"HN-{n:06d}", "litigation", now, "某" * 64) for n in range(10)),
+        overdue_total=99999,
+        satisfaction=Satisfaction(
+            99999, 2.5, tuple(LowRating(f"HN-{n:06d}", 1, "<慢>" * 1000) for n in range(10)), 99999
+        ),
+        unanswered=tuple(QuestionGroup("问" * 3000, 99999) for _ in range(10)),
+        unanswered_total=99999,
+        failed_updates=99999,
+    )
+    renderer = services(bot).renderer
+    for lang in Language:
+        for name in ("oversight/stats", "oversight/daily_report"):
+            text = renderer.render(name, lang, period="30d", figures=figures.context())
+            assert len(parse_html(text).plain) <= 4096, (name, lang)
