@@ -269,9 +269,28 @@ async def test_an_owner_a_liaison_and_a_counsel_get_not_available_for_every_comm
                 answer = api.callback_answers[-1]
                 assert answer.show_alert
                 assert NOT_AVAILABLE in (answer.text or "")
-    assert stats_message(admin).plain.count("今天") >= 1  # never edited by them
+    assert stats_message(admin).edits == []  # never edited by them
+    assert "📊 统计 · 今天" in stats_message(admin).plain
     after = await bot.db.fetchall("SELECT id FROM audit_log")
     assert len(after) == len(before)  # nothing they did was a view of the figures
+
+
+async def test_a_deactivated_admin_loses_stats_export_audit_and_their_buttons(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser
+) -> None:
+    second = await onboard(api, admin, 7003, "admin", "周主任", title="主任", district=None)
+    await second.send("/stats")
+    stats = stats_message(second)
+    await second.press("7 天", stats)
+    assert "最近 7 天" in stats_message(second).plain  # an invited admin may, while active
+    await admin.send("/staff 周主任")
+    await admin.press("停用 周主任")
+    for command in ("/stats", "/export staff", "/audit"):
+        await second.send(command)
+        assert NOT_AVAILABLE in last_text(second), command
+    await second.press("30 天", stats)
+    assert NOT_AVAILABLE in (api.callback_answers[-1].text or "")
+    assert "最近 7 天" in stats_message(second).plain
 
 
 async def test_audit_records_stats_history_and_exports_and_admins_page_through_it(
@@ -292,6 +311,10 @@ async def test_audit_records_stats_history_and_exports_and_admins_page_through_i
     document = admin.last
     assert document is not None
     assert document.kind == "document"
+    sheet = api.file_bytes(document.media["file_id"]).decode("utf-8-sig").splitlines()
+    assert sheet[0].startswith("事项编号,类别,")
+    assert len(sheet) == 1 + len(SEED)
+    assert "共 12 行" in document.plain
     rows = await bot.db.fetchall(
         "SELECT actor, action, subject, details FROM audit_log ORDER BY id"
     )
@@ -301,10 +324,21 @@ async def test_audit_records_stats_history_and_exports_and_admins_page_through_i
     assert (7102, "view_history", f"case:{number}") in got
     assert got[-1] == (9000, "export", "export:cases")
     assert '"rows": 12' in rows[-1]["details"]
+    for _ in range(5):
+        await admin.send("/invite counsel")
+    rows = await bot.db.fetchall("SELECT id FROM audit_log")
     await admin.send("/audit")
     text = last_text(admin)
     assert "导出 · export:cases" in text
     assert "查看事项记录" in text
+    total = len(rows)
+    assert f"共 {total} 条" in text
+    page = admin.last
+    assert page is not None
+    await admin.press("下一页 ▶️", page)
+    assert "第 2/" in page.plain  # the same message, edited to the older entries
+    assert "邀请 · liaison" in page.plain  # the seed's oldest line
+    assert page.button_labels == ["◀️ 上一页"]
     # Append-only: the database refuses to change or remove a line.
     with pytest.raises(Exception, match="append-only"):
         await bot.db.write("UPDATE audit_log SET actor = 1")
