@@ -167,7 +167,7 @@ def peak_kib(pid: int) -> int:
 
 async def _next(driver: Driver, chat: int, after: int) -> dict[str, Any]:
     response = await driver.client.get(
-        f"/_fake/chats/{chat}/wait", params={"after": after, "timeout": 120}
+        f"/_fake/chats/{chat}/wait", params={"after": after, "timeout": 120}, timeout=150
     )
     response.raise_for_status()
     message: dict[str, Any] = response.json()["message"]

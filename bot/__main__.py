@@ -9,34 +9,24 @@ import logging
 import secrets
 import signal
 import sys
-from datetime import date
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import (
     BotApplication,
-    SystemClock,
     build_application,
     publish_menus,
     start_background,
     stop_background,
 )
-from bot.domain.exports import Format, Table
-from bot.domain.exports import window as export_window
+from bot.export_cli import add_export_command, run_export
 from bot.faq_cli import add_faq_commands, run_faq
-from bot.rendering import Renderer
 from bot.sandbox.cli import add_sandbox_command
-from bot.services.exports import ExportService
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
-from bot.spreadsheet import write_export
-from bot.storage.audit import AuditStore
 from bot.storage.database import Database, DatabaseUnavailable
-from bot.storage.exports import ExportStore
 from bot.telegram.redaction import install_token_redaction
 from bot.telegram.startup import StartUpFailed, StartUpRetry
 
@@ -68,36 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("migrate", help="apply pending migrations and print the schema version")
     backup = db_sub.add_parser("backup", help="write a consistent copy of the live database")
     backup.add_argument("file", type=Path, help="where to write the copy")
-    _add_export_command(sub)
+    add_export_command(sub)
     add_faq_commands(sub)
     add_sandbox_command(sub)
     return parser
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
-def _add_export_command(sub: Any) -> None:
-    export = sub.add_parser(
-        "export", help="write cases, enterprises, staff or the audit log as CSV or Excel"
-    )
-    export.add_argument("table", choices=[t.value for t in Table], help="what to export")
-    export.add_argument(
-        "--since", type=_date, metavar="DATE", help="only rows created on or after DATE"
-    )
-    export.add_argument(
-        "--until", type=_date, metavar="DATE", help="only rows created on or before DATE"
-    )
-    export.add_argument(
-        "--format",
-        choices=[f.value for f in Format],
-        help="csv (UTF-8 with BOM, for Excel) or xlsx; default: from FILE's extension, else csv",
-    )
-    export.add_argument("file", type=Path, help="where to write it (replaced if it exists)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return asyncio.run(_run(settings, args))
         if args.command == "export":
-            return asyncio.run(_export(settings, args))
+            return asyncio.run(run_export(settings, args))
         if args.db_command == "migrate":
             return asyncio.run(_migrate(settings))
         return asyncio.run(_backup(settings, args.file))
@@ -169,58 +133,6 @@ async def _backup(settings: Settings, target: Path) -> int:
         await db.close()
     print(f"backed up {settings.database_path} to {target}")
     return 0
-
-
-async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    """Write the export to a temporary file beside FILE, then put it in place: an export
-    that fails leaves no half-written file."""
-    target: Path = args.file
-    fmt = Format(args.format) if args.format else _format_of(target)
-    try:
-        window = export_window(args.since, args.until, ZoneInfo(settings.locale.timezone))
-    except ValueError:
-        print("legal-aid-bot: --until is before --since", file=sys.stderr)
-        return 2
-    if not settings.database_path.exists():
-        print(f"legal-aid-bot: no database at {settings.database_path}", file=sys.stderr)
-        return 1
-    if not target.parent.is_dir():
-        print(f"legal-aid-bot: no folder {target.parent} for {target}", file=sys.stderr)
-        return 1
-    db = await _open(settings)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        exports = ExportService(ExportStore(db), AuditStore(db), SystemClock())
-        renderer = Renderer(
-            choices={
-                "district": settings.districts,
-                "industry": settings.industries,
-                "category": [c.choice for c in settings.categories],
-            },
-            timezone=settings.locale.timezone,
-        )
-        with partial.open("wb") as out:
-            rows = await write_export(
-                exports,
-                renderer,
-                settings.default_language,
-                settings.locale.timezone,
-                Table(args.table),
-                fmt,
-                window,
-                out,
-            )
-        partial.replace(target)
-        await exports.exported(None, Table(args.table), fmt, window, rows, "cli")
-    finally:
-        partial.unlink(missing_ok=True)
-        await db.close()
-    print(f"exported {rows} {args.table} rows to {target} ({fmt.value})")
-    return 0
-
-
-def _format_of(target: Path) -> Format:
-    return Format.XLSX if target.suffix.lower() == ".xlsx" else Format.CSV
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
