@@ -33,6 +33,8 @@ from bot.telegram.common import (
 from bot.telegram.context import BotContext
 
 _LOGGER = logging.getLogger(__name__)
+# What the Bot API accepts from a bot in sendDocument (50 MB); beyond, the command line.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -150,6 +152,11 @@ async def export(update: Update, context: BotContext) -> None:
         window,
         buffer,
     )
+    if buffer.tell() > MAX_DOCUMENT_BYTES:
+        size = round(buffer.tell() / 1_000_000)
+        await reply(update, context, "oversight/export_too_large", table=table.value, mb=size)
+        return
+    # Audited before it is sent: a send that fails may still have delivered the file.
     await services.exports.exported(user_id(update), table, fmt, window, rows, "chat")
     caption = services.renderer.render(
         "oversight/export_caption", lang, table=table.value, rows=rows

@@ -27,6 +27,7 @@ from bot.domain.figures import (
 )
 from bot.domain.models import Language
 from bot.rendering import Renderer
+from bot.telegram import oversight
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.context import Services
 from fake_telegram import FakeBotAPI, FakeUser, Message, parse_html
@@ -372,3 +373,22 @@ def test_the_longest_figures_still_fit_in_one_telegram_message(bot: BotRunner) -
         for name in ("oversight/stats", "oversight/daily_report"):
             text = renderer.render(name, lang, period="30d", figures=figures.context())
             assert len(parse_html(text).plain) <= 4096, (name, lang)
+
+
+async def test_export_in_the_chat_explains_its_usage_and_a_file_too_big_to_send(
+    bot: BotRunner, admin: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for wrong in ("/export", "/export everything", "/export cases pdf", "/export cases csv x"):
+        await admin.send(wrong)
+        assert "用法：/export 内容 [格式]" in last_text(admin), wrong
+    await seed(bot.db, bot.clock)
+    # Telegram's 50 MB, brought down to a size the seed reaches (a setting of the edge, not
+    # a stand-in for its code): the file is not sent and the admin is told what to do.
+    monkeypatch.setattr(oversight, "MAX_DOCUMENT_BYTES", 1000)
+    await admin.send("/export cases csv")
+    assert "超过 Telegram 允许机器人发送的 50 MB" in last_text(admin)
+    assert "legal-aid-bot export cases" in last_text(admin)
+    assert admin.last is not None
+    assert admin.last.kind == "text"
+    exports = await bot.db.fetchall("SELECT id FROM audit_log WHERE action = 'export'")
+    assert exports == []  # nothing was disclosed

@@ -192,6 +192,7 @@ SAMPLE.update(
     figures=FIGURES.context(),
     table="cases",
     rows=3,
+    mb=61,
     entries=[
         {"at": "2026-03-02T09:00:00+00:00", "actor": 9000, "action": "export", "subject": "<x>"},
         {"at": "2026-03-02T09:00:00+00:00", "actor": None, "action": "new_kind", "subject": ""},
