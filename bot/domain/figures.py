@@ -220,7 +220,8 @@ class Figures:
             "overdue_total": self.overdue_total,
             "ratings": {
                 "count": s.count,
-                "mean": None if s.mean is None else f"{s.mean:.1f}",
+                # Half up, as people round (3.25 -> 3.3; format() would give 3.2).
+                "mean": None if s.mean is None else f"{math.floor(s.mean * 10 + 0.5) / 10:.1f}",
                 "low": [
                     {"number": x.number, "stars": x.stars, "comment": x.comment} for x in s.low
                 ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import statistics
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -207,11 +208,16 @@ async def test_stats_in_the_chat_shows_the_figures_switches_period_and_sends_cha
     opened, answered, resolved, closed = week.counts()
     assert f"新增 {opened} · 首次答复 {answered} · 解决 {resolved} · 结束 {closed}" in text
     assert "答复太慢 <b>不满意</b>" in text  # the owner's comment, escaped, shown as written
+    stars = [c.rating or 0 for c in week.ratings()]
+    mean = Decimal(sum(stars)) / len(stars)
+    shown = mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert f"{len(stars)} 个评价，平均 {shown} 星" in text
     due, met = week.sla()
     assert f"到期 {due} 件，按时 {met} 件" in text
     minutes = round(statistics.median(week.seconds()) / 60)
     hours, rest = divmod(minutes, 60)
-    assert (f"中位数 {hours} 小时 {rest} 分" if hours else f"中位数 {rest} 分钟") in text
+    said = {(True, True): f"{hours} 小时 {rest} 分", (True, False): f"{hours} 小时"}
+    assert f"中位数 {said.get((hours > 0, rest > 0), f'{rest} 分钟')}" in text
     await admin.press("30 天", stats_message(admin))
     assert "停工期间工资怎么发？（3 次）" in stats_message(admin).plain
 
