@@ -20,6 +20,7 @@ from bot.app import (
     start_background,
     stop_background,
 )
+from bot.export_cli import add_export_command, run_export
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.import_cli import add_import_commands, run_import
 from bot.sandbox.cli import add_sandbox_command
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put the failed updates back to be handled again (the bot retries them)",
     )
+    add_export_command(sub)
     add_faq_commands(sub)
     add_import_commands(sub)
     add_sandbox_command(sub)
@@ -95,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_run(settings, args))
         if args.command == "import":
             return run_import(settings, args)
+        if args.command == "export":
+            return asyncio.run(run_export(settings, args))
         if args.db_command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.db_command == "inbox":

@@ -11,20 +11,25 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.domain.figures import parse_report_time
 from bot.domain.models import STAFF_ROLES, Language, Role
 from bot.domain.ports import Clock
 from bot.domain.roster import Vocabulary, heading_key
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
+from bot.services.audit import AuditService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.messages import CaseMessages
 from bot.services.cases.queries import CaseQueries
 from bot.services.cases.relay import RelayService
 from bot.services.contacts import ContactService
+from bot.services.daily_report import DailyReport
 from bot.services.doorbell import Doorbell
 from bot.services.due import WAKE_SECONDS, DueRunner
+from bot.services.exports import ExportService
 from bot.services.faq import FaqService, load_knowledge_base
+from bot.services.figures import FiguresService
 from bot.services.imports import ImportService
 from bot.services.intake import IntakeService
 from bot.services.onboarding import OnboardingService
@@ -33,11 +38,14 @@ from bot.services.registration import RegistrationService
 from bot.services.staff import StaffService
 from bot.settings import Settings
 from bot.storage.accounts import AccountRepository
+from bot.storage.audit import AuditStore
 from bot.storage.cases import CaseRepository
 from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
 from bot.storage.enterprises import EnterpriseRepository
+from bot.storage.exports import ExportStore
 from bot.storage.faq import FaqQueryStore
+from bot.storage.figures import FigureStore
 from bot.storage.imports import ImportRepository
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
@@ -52,6 +60,7 @@ from bot.telegram import (
     faq,
     intake,
     onboarding,
+    oversight,
     registration,
     relay,
     staff,
@@ -104,7 +113,10 @@ def build_services(
     cases = CaseRepository(db, settings.cases.number_prefix)
     doorbell = Doorbell()
     admins = settings.access.admins
-    queries = CaseQueries(cases, people, enterprises, clock, settings.categories)
+    audit_log = AuditStore(db)
+    figure_store = FigureStore(db)
+    figures = FiguresService(figure_store, audit_log, clock, settings.locale.timezone)
+    queries = CaseQueries(cases, people, enterprises, clock, settings.categories, audit_log)
     messages = CaseMessages(people, enterprises, accounts, admins)
     assignment = AssignmentService(cases, people, enterprises, queries, messages, clock, doorbell)
     staff_service = StaffService(people, clock, settings.cases.invite_hours)
@@ -147,8 +159,19 @@ def build_services(
             settings.locale.timezone,
             settings.faq.show_expired_measures,
         ),
+        figures=figures,
+        exports=ExportService(ExportStore(db), audit_log, clock),
+        audit=AuditService(audit_log),
     )
-    return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), InboxStore(db), doorbell)
+    daily_report = DailyReport(
+        figures,
+        figure_store,
+        admins,
+        parse_report_time(settings.schedule.daily_report_at),
+        settings.locale.timezone,
+    )
+    due = DueRunner([daily_report])
+    return Wiring(services, clock, due, dialogs, OutboxStore(db), InboxStore(db), doorbell)
 
 
 def build_importer(
@@ -250,6 +273,7 @@ def build_application(
     application.add_handlers(case_commands.handlers(), group=0)
     application.add_handlers(case_buttons.handlers(), group=0)
     application.add_handlers(admin.handlers(), group=0)
+    application.add_handlers(oversight.handlers(), group=0)
     application.add_handlers(staff.handlers(), group=0)
     application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(faq.handlers(), group=0)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.chinese import to_traditional
+from bot.domain.figures import parse_report_time
 from bot.domain.models import Category, Choice, Language
 
 ENV_PREFIX = "LEGAL_AID_"
@@ -113,6 +114,11 @@ class FaqSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    daily_report_at: str = "08:00"
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     level: str = "INFO"
 
@@ -129,6 +135,7 @@ _SECTIONS: dict[str, type] = {
     "inbox": InboxSettings,
     "data": DataSettings,
     "faq": FaqSettings,
+    "schedule": ScheduleSettings,
     "logging": LoggingSettings,
 }
 
@@ -150,6 +157,7 @@ class Settings:
     inbox: InboxSettings
     data: DataSettings
     faq: FaqSettings
+    schedule: ScheduleSettings
     logging: LoggingSettings
     districts: tuple[Choice, ...]
     industries: tuple[Choice, ...]
@@ -348,6 +356,12 @@ def _validate(sections: dict[str, Any], source: str) -> None:
         )
     if sections["faq"].review_max_age_days < 1:
         raise ConfigError(source, "faq.review_max_age_days", "must be at least 1")
+    try:
+        parse_report_time(sections["schedule"].daily_report_at)
+    except ValueError:
+        raise ConfigError(
+            source, "schedule.daily_report_at", "must be HH:MM (24 h) or empty (no report)"
+        ) from None
     if not 1 <= sections["webhook"].port <= 65535:
         raise ConfigError(source, "webhook.port", "must be 1-65535")
 

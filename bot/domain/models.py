@@ -291,6 +291,10 @@ class AuditAction(enum.StrEnum):
     REMOVE_CONTACT = "remove_contact"
     ASSIGN = "assign"
     IMPORT = "import"
+    # Oversight (issue 13): who read or took what.
+    EXPORT = "export"
+    VIEW_STATS = "view_stats"
+    VIEW_HISTORY = "view_history"
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,5 +303,17 @@ class AuditEntry:
 
     actor: int | None  # Telegram id of who acted; None for the system
     action: AuditAction
+    subject: str
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """An audit log line as stored (action as the word stored: AuditAction values)."""
+
+    id: int
+    at: datetime
+    actor: int | None
+    action: str
     subject: str
     details: Mapping[str, object] = field(default_factory=dict)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.cases import CaseCommit, LastAck
+from bot.domain.exports import Table, Window
+from bot.domain.figures import Counts, Overdue, Period, Satisfaction
 from bot.domain.inbox import Handling, InboxRow, InboxState, InboxStats, Incoming
 from bot.domain.models import (
     Account,
     AuditEntry,
+    AuditRecord,
     Case,
     CaseEvent,
     Contact,
@@ -424,4 +427,77 @@ class InboxPort(Protocol):
 
     async def stats(self) -> InboxStats:
         """Counts by state."""
+        ...
+
+
+class FigureSource(Protocol):
+    """The programme's figures over a period (bot/storage/figures.py), and the daily report's
+    periods: each report is recorded with its messages in one transaction."""
+
+    async def breakdown(self, period: Period, by: str) -> dict[str, Counts]:
+        """Cases opened, first answered, resolved, closed in the period per category|district."""
+        ...
+
+    async def response_seconds(self, period: Period) -> list[float]:
+        """Opening to first answer, in seconds, of cases first answered in the period."""
+        ...
+
+    async def sla(self, period: Period, now: datetime) -> tuple[int, int]:
+        """(deadlines that fell in the period and passed, those met)."""
+        ...
+
+    async def overdue(self, now: datetime, limit: int) -> tuple[list[Overdue], int]:
+        """Open unanswered cases past their deadline (up to limit), and how many in all."""
+        ...
+
+    async def satisfaction(self, period: Period, limit: int) -> Satisfaction:
+        """Ratings given in the period."""
+        ...
+
+    async def unanswered_questions(self, period: Period, limit: int) -> list[str]:
+        """FAQ questions of the period that found no answer."""
+        ...
+
+    async def opened(self, period: Period) -> list[tuple[datetime, str]]:
+        """(created_at, category) of cases opened in the period."""
+        ...
+
+    async def admin_chats(self, configured: Sequence[int]) -> list[int]:
+        """Every admin's Telegram id."""
+        ...
+
+    async def last_report_end(self) -> datetime | None:
+        """Where the last report's period ended (or the first run)."""
+        ...
+
+    async def mark_first_run(self, at: datetime) -> None:
+        """Remember the first run, once."""
+        ...
+
+    async def record_report(
+        self, due_at: datetime, period: Period, outgoing: Sequence[Outgoing], at: datetime
+    ) -> bool:
+        """Mark a slot's report done with its messages, atomically; False if already done."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The audit log: append-only (bot/storage/audit.py)."""
+
+    async def record(self, entry: AuditEntry, at: datetime) -> None:
+        """Append one entry on its own (actions with no other write: views, exports)."""
+        ...
+
+    async def recent(self, offset: int, limit: int) -> tuple[list[AuditRecord], int]:
+        """The newest entries first, a page of them, and how many there are in all."""
+        ...
+
+
+class ExportSource(Protocol):
+    """The exportable tables, read in batches by id (bot/storage/exports.py)."""
+
+    async def batch(
+        self, table: Table, window: Window, after: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to limit rows with id > after created in the window, by id."""
         ...

@@ -27,6 +27,8 @@ STAFF = "staff"  # off <staff id> (deactivate), page <n>
 CONTACT = "contact"  # approve|refuse|remove <contact id>
 LANGUAGE = "lang"  # <language>
 ERASE = "erase"  # yes|no
+STATS = "stats"  # p today|7d|30d (the period shown)
+AUDIT = "audit"  # pg <page>
 
 
 @dataclass(frozen=True, slots=True)

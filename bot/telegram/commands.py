@@ -25,6 +25,9 @@ STAFF = "staff"
 INVITE = "invite"
 ASSIGN = "assign"
 CONTACTS = "contacts"
+STATS = "stats"
+EXPORT = "export"
+AUDIT = "audit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,9 @@ COMMANDS: tuple[Command, ...] = (
     Command(STAFF, _ADMIN),
     Command(INVITE, _ADMIN),
     Command(ASSIGN, _ADMIN),
+    Command(STATS, _ADMIN),
+    Command(EXPORT, _ADMIN),
+    Command(AUDIT, _ADMIN),
     Command(LANGUAGE, _ALL),
     Command(PRIVACY, _OWNER),
     Command(DELETEME, _OWNER),

@@ -11,12 +11,15 @@ from bot.domain.cases import Actor
 from bot.domain.models import Account, Language, Role
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
+from bot.services.audit import AuditService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.queries import CaseQueries
 from bot.services.cases.relay import RelayService
 from bot.services.contacts import ContactService
+from bot.services.exports import ExportService
 from bot.services.faq import FaqService
+from bot.services.figures import FiguresService
 from bot.services.intake import IntakeService
 from bot.services.onboarding import OnboardingService
 from bot.services.pending import PendingService
@@ -45,6 +48,9 @@ class Services:
     staff: StaffService
     onboarding: OnboardingService
     faq: FaqService
+    figures: FiguresService
+    exports: ExportService
+    audit: AuditService
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

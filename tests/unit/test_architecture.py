@@ -127,3 +127,11 @@ def test_no_private_python_telegram_bot_module_is_imported() -> None:
         if any("._" in n for n in imports(p) if n.startswith("telegram"))
     ]
     assert offenders == []
+
+
+def test_only_charts_imports_matplotlib_and_only_the_sheet_modules_import_openpyxl() -> None:
+    # sheets.py reads and writes roster files (imports); spreadsheet.py streams exports.
+    allowed = {"matplotlib": ["charts.py"], "openpyxl": ["sheets.py", "spreadsheet.py"]}
+    for library, modules in allowed.items():
+        users = sorted(p.name for p in BOT.rglob("*.py") if library in top(imports(p)))
+        assert users == modules, library

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.domain.credit_code import CreditCodeRule
+from bot.domain.figures import (
+    Counts,
+    Figures,
+    LowRating,
+    Overdue,
+    Period,
+    QuestionGroup,
+    Responses,
+    Satisfaction,
+)
 from bot.domain.models import Enterprise, EnterpriseSource, Language
 from bot.domain.phone import PhoneRule
 from bot.domain.registration import TextRule
@@ -156,9 +167,53 @@ SAMPLE: dict[str, Any] = {
     ],
     "review": {"on": {"year": 2026, "month": 12, "day": 1}, "by": "律师 & 审核"},
 }
+# oversight
+_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+_PERIOD = Period(_NOW - timedelta(days=1), _NOW)
+_EMPTY = Satisfaction(0, None, (), 0)
+FIGURES = Figures(
+    period=_PERIOD,
+    now=_NOW,
+    counts=Counts(3, 2, 1, 1),
+    by_category={"labour": Counts(2, 1, 1, 0), "<x>": Counts(1, 1, 0, 1)},
+    by_district={"tianjiaan": Counts(3, 2, 1, 1)},
+    responses=Responses(2, 5400.0, 7200.0, 2, 1),
+    overdue=(Overdue("HN-000001", "labour", _NOW, "<张>"), Overdue("HN-000002", "x", _NOW, None)),
+    overdue_total=12,
+    satisfaction=Satisfaction(4, 3.25, (LowRating("HN-000003", 1, "<差> & 慢"),), 2),
+    unanswered=(QuestionGroup("<问题>", 3), QuestionGroup("其他", 1)),
+    unanswered_total=4,
+    failed_updates=2,
+)
+NO_FIGURES = Figures(
+    _PERIOD, _NOW, Counts(), {}, {}, Responses(0, None, None, 0, 0), (), 0, _EMPTY, (), 0
+)
+SAMPLE.update(
+    period="7d",
+    figures=FIGURES.context(),
+    table="cases",
+    rows=3,
+    mb=61,
+    entries=[
+        {"at": "2026-03-02T09:00:00+00:00", "actor": 9000, "action": "export", "subject": "<x>"},
+        {"at": "2026-03-02T09:00:00+00:00", "actor": None, "action": "new_kind", "subject": ""},
+    ],
+    pages=2,
+)
 STATUSES = ("active", "pending", "refused", "removed")
 # Templates that branch on a value are rendered once per value: each branch must say something.
 VARIANTS: dict[str, list[dict[str, Any]]] = {
+    **{
+        name: [{"figures": FIGURES.context()}, {"figures": NO_FIGURES.context()}]
+        for name in ("oversight/stats", "oversight/daily_report")
+    },
+    "oversight/stats": [
+        {"figures": f.context(), "period": p}
+        for f in (FIGURES, NO_FIGURES)
+        for p in ("today", "7d", "30d")
+    ],
+    "oversight/audit": [{"page": 0, "pages": 1, "total": 2}, {"entries": []}],
+    "oversight/export_caption": [{"table": t} for t in ("cases", "enterprises", "staff", "audit")],
     "registration/error_name": [{"rule": r.value} for r in TextRule],
     "registration/error_credit_code": [{"rule": r.value} for r in CreditCodeRule],
     "registration/error_phone": [{"rule": r.value} for r in PhoneRule],

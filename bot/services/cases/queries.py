@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.cases import Actor, NotAllowed, may_view, visible_events
-from bot.domain.models import Case, CaseEvent, Category, Role
-from bot.domain.ports import CaseStore, Clock, EnterpriseDirectory, StaffDirectory
+from bot.domain.models import AuditAction, AuditEntry, Case, CaseEvent, Category, Role
+from bot.domain.ports import AuditLog, CaseStore, Clock, EnterpriseDirectory, StaffDirectory
 from bot.services.cases.messages import is_overdue, signature
 
 # How many cases a list shows (one message; buttons for the first LIST_BUTTONS).
@@ -36,7 +36,9 @@ class CaseQueries:
         enterprises: EnterpriseDirectory,
         clock: Clock,
         categories: Sequence[Category],
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._cases = cases
         self._staff = staff
         self._enterprises = enterprises
@@ -104,9 +106,14 @@ class CaseQueries:
         return CaseList(shown, [await self.describe(c) for c in shown], len(cases))
 
     async def history(self, actor: Actor, case: Case) -> list[CaseEvent]:
-        """The case's history as the actor may see it (owners: no notes, no internals)."""
+        """The case's history as the actor may see it (owners: no notes, no internals); a
+        staff member's or admin's look is audited (issue 13)."""
         await self.check_view(actor, case)
-        return visible_events(actor, await self._cases.history(case.id))
+        events = visible_events(actor, await self._cases.history(case.id))
+        if self._audit is not None and actor.role is not Role.OWNER:
+            entry = AuditEntry(actor.telegram_id, AuditAction.VIEW_HISTORY, f"case:{case.number}")
+            await self._audit.record(entry, self._clock.now())
+        return events
 
     async def describe(self, case: Case) -> dict[str, Any]:
         """Template context describing a case (no personal data of the owner)."""
