@@ -115,7 +115,9 @@ def build_services(
     admins = settings.access.admins
     audit_log = AuditStore(db)
     figure_store = FigureStore(db)
-    figures = FiguresService(figure_store, audit_log, clock, settings.locale.timezone)
+    figures = FiguresService(
+        figure_store, audit_log, clock, settings.locale.timezone, InboxStore(db)
+    )
     queries = CaseQueries(cases, people, enterprises, clock, settings.categories, audit_log)
     messages = CaseMessages(people, enterprises, accounts, admins)
     assignment = AssignmentService(cases, people, enterprises, queries, messages, clock, doorbell)

@@ -23,7 +23,7 @@ from bot.domain.figures import (
     period_of,
 )
 from bot.domain.models import AuditAction, AuditEntry
-from bot.domain.ports import AuditLog, Clock, FigureSource
+from bot.domain.ports import AuditLog, Clock, FigureSource, InboxPort
 
 # How many unanswered questions a period's grouping reads at most (the newest are dropped
 # beyond it; a flood of nonsense must not make /stats slow).
@@ -34,11 +34,19 @@ CHART_DAYS = 30
 class FiguresService:
     """Figures over a period, the chart series, and who looked at them."""
 
-    def __init__(self, store: FigureSource, audit: AuditLog, clock: Clock, timezone: str) -> None:
+    def __init__(
+        self,
+        store: FigureSource,
+        audit: AuditLog,
+        clock: Clock,
+        timezone: str,
+        inbox: InboxPort | None = None,
+    ) -> None:
         self._store = store
         self._audit = audit
         self._clock = clock
         self.zone = ZoneInfo(timezone)
+        self._inbox = inbox  # its failed updates are a figure (issue #8: admins see them)
 
     def period(self, kind: PeriodKind) -> Period:
         """Today, the last 7 or the last 30 local days, up to now."""
@@ -66,6 +74,7 @@ class FiguresService:
             satisfaction=await self._store.satisfaction(period, LIST_LIMIT),
             unanswered=tuple(groups[:LIST_LIMIT]),
             unanswered_total=sum(g.count for g in groups),
+            failed_updates=(await self._inbox.stats()).failed if self._inbox else None,
         )
 
     async def viewed(self, actor: int, kind: PeriodKind) -> Figures:

@@ -287,3 +287,24 @@ async def test_polling_confirms_a_batch_only_once_it_is_stored(
         blocker.close()
         await poller.stop()
     assert not api.pending_updates  # confirmed once stored (and by the stop's last call)
+
+
+async def test_admins_see_how_many_updates_failed_in_their_figures(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    await admin.send("/stats")
+    assert any("处理失败的消息：0 条" in m.plain for m in admin.inbox)
+    failures: list[int] = []
+    bot.app.add_handler(fail_on("出错的消息", failures), group=-2)
+    await owner.send("出错的消息")
+
+    async def kept_as_failed() -> bool:
+        bot.clock.advance(seconds=60)
+        bot.inbox.wake()
+        return await bot.db.fetchone("SELECT 1 FROM inbox WHERE state = 'failed'") is not None
+
+    await until(kept_as_failed)
+    await admin.send("/stats")
+    texts = [m.plain for m in admin.inbox if "处理失败的消息" in m.plain]
+    assert "处理失败的消息：1 条" in texts[-1]
+    assert "legal-aid-bot db inbox" in texts[-1]
