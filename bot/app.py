@@ -12,7 +12,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.domain.models import Role
-from bot.domain.ports import Clock
+from bot.domain.ports import Clock, DueWork
+from bot.domain.timers import CaseTimers
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
 from bot.services.cases.assignment import AssignmentService
@@ -20,9 +21,10 @@ from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.messages import CaseMessages
 from bot.services.cases.queries import CaseQueries
 from bot.services.cases.relay import RelayService
+from bot.services.cases.timers import CaseTimerWork
 from bot.services.contacts import ContactService
 from bot.services.doorbell import Doorbell
-from bot.services.due import WAKE_SECONDS, DueRunner
+from bot.services.due import DueRunner
 from bot.services.faq import FaqService, load_knowledge_base
 from bot.services.intake import IntakeService
 from bot.services.onboarding import OnboardingService
@@ -38,6 +40,7 @@ from bot.storage.enterprises import EnterpriseRepository
 from bot.storage.faq import FaqQueryStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.staff import StaffRepository
+from bot.storage.timers import CaseTimerStore
 from bot.telegram import (
     account,
     admin,
@@ -54,6 +57,7 @@ from bot.telegram import (
 )
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.context import BotContext, Services
+from bot.telegram.due_jobs import DueScheduler
 from bot.telegram.menus import set_chat_menu, set_default_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.processor import PerChatUpdateProcessor
@@ -81,6 +85,7 @@ class Wiring:
     dialogs: DialogRepository
     outbox: OutboxStore
     doorbell: Doorbell
+    case_timers: CaseTimerWork
 
 
 def build_services(
@@ -101,7 +106,14 @@ def build_services(
     admins = settings.access.admins
     queries = CaseQueries(cases, people, enterprises, clock, settings.categories)
     messages = CaseMessages(people, enterprises, accounts, admins)
-    assignment = AssignmentService(cases, people, enterprises, queries, messages, clock, doorbell)
+    rules = CaseTimers(
+        settings.work_calendar(),
+        settings.schedule.owner_followup_days,
+        settings.schedule.autoclose_days,
+    )
+    assignment = AssignmentService(
+        cases, people, enterprises, queries, messages, clock, doorbell, rules
+    )
     staff_service = StaffService(people, clock, settings.cases.invite_hours)
     contacts = ContactService(
         enterprises, people, clock, admins, settings.cases.join_request_days, doorbell
@@ -125,8 +137,8 @@ def build_services(
         ),
         queries=queries,
         assignment=assignment,
-        relay=RelayService(cases, queries, messages, clock, doorbell),
-        lifecycle=LifecycleService(cases, queries, messages, clock, doorbell),
+        relay=RelayService(cases, queries, messages, clock, doorbell, rules),
+        lifecycle=LifecycleService(cases, queries, messages, clock, doorbell, rules),
         pending=PendingService(dialogs, queries),
         staff=staff_service,
         onboarding=OnboardingService(
@@ -143,7 +155,14 @@ def build_services(
             settings.faq.show_expired_measures,
         ),
     )
-    return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), doorbell)
+    case_timers = CaseTimerWork(
+        CaseTimerStore(db), cases, people, enterprises, messages, rules, doorbell
+    )
+    # Every timed work, run in this order at each wake; notices, broadcasts and the daily
+    # report append theirs here. `schedule list` lists whatever is registered.
+    due_works: list[DueWork] = [case_timers]
+    due = DueRunner(due_works)
+    return Wiring(services, clock, due, dialogs, OutboxStore(db), doorbell, case_timers)
 
 
 def build_application(
@@ -214,21 +233,20 @@ def build_application(
     application.add_handlers(account.commands_after_dialogs(), group=0)
     application.add_handlers(fallbacks.handlers(), group=0)
     application.add_error_handler(fallbacks.on_error)
-    _wake_due_work(application, wiring.due, wiring.clock)
+    _wake_due_work(application, wiring)
     return application
 
 
-def _wake_due_work(application: BotApplication, due: DueRunner, clock: Clock) -> None:
-    """A repeating job that only wakes the due-work runner with the injected clock's time."""
-    application.bot_data["due"] = due
-
-    async def wake(_: BotContext) -> None:
-        await due.run_due(clock.now())
-
+def _wake_due_work(application: BotApplication, wiring: Wiring) -> None:
+    """One job wakes the due-work runner at its next due time, re-planned by the doorbell."""
     assert application.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
-    application.job_queue.run_repeating(
-        wake, interval=WAKE_SECONDS, first=WAKE_SECONDS, name="due-work"
-    )
+    scheduler = DueScheduler(application.job_queue, wiring.due, wiring.clock)
+    wiring.doorbell.attach(scheduler)
+    application.bot_data["due"] = wiring.due
+    application.bot_data["due_scheduler"] = scheduler
+    application.bot_data["case_timers"] = wiring.case_timers
+    application.bot_data["clock"] = wiring.clock
+    scheduler.start()
 
 
 def _build_sender(
@@ -273,6 +291,9 @@ async def start_background(application: BotApplication) -> None:
     sender: OutboxSender = application.bot_data["sender"]
     await sender.bot.initialize()
     sender.start()
+    # Once at start, by year: deadlines in a year no holiday schedule covers count weekends only.
+    timers: CaseTimerWork = application.bot_data["case_timers"]
+    await timers.warn_uncovered(application.bot_data["clock"].now())
 
 
 async def stop_background(application: BotApplication) -> None:
