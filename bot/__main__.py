@@ -23,6 +23,7 @@ from bot.app import (
 )
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.sandbox.cli import add_sandbox_command
+from bot.schedule_cli import add_schedule_commands, run_schedule
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database, DatabaseUnavailable
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     backup = db_sub.add_parser("backup", help="write a consistent copy of the live database")
     backup.add_argument("file", type=Path, help="where to write the copy")
     add_faq_commands(sub)
+    add_schedule_commands(sub)
     add_sandbox_command(sub)
     return parser
 
@@ -67,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "faq":
         return run_faq(args)
+    if args.command == "schedule":
+        return run_schedule(args)
     if args.command == "sandbox":
         from bot.sandbox.run import run_sandbox  # the emulator and aiohttp load only here
 
