@@ -55,6 +55,11 @@ async def test_urgent_case_reminded_at_its_deadline_escalated_at_twice_it(
     reminder = await wait(api, liaison, REMINDER)
     assert number in reminder.plain
     assert reminder.button_labels == ["💬 回复"]
+    lane = await bot.db.fetchone(
+        "SELECT lane FROM outbox WHERE json_extract(payload, '$.template') = 'cases/sla_reminder'"
+    )
+    assert lane is not None
+    assert lane[0] == 1  # the bulk lane: behind relayed conversations
     assert count(admin, ESCALATION) == 0
     clock.moment = opened + timedelta(hours=4)
     assert await bot.run_due() == 1

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.cases import Action, CaseChange, CaseCommit, after
 from bot.domain.models import Case, CaseStatus, NewEvent
-from bot.domain.outbox import Button, Outgoing
+from bot.domain.outbox import Button, Lane, Outgoing
 from bot.domain.ports import CaseStore, EnterpriseDirectory, StaffDirectory, TimerStore, Waker
 from bot.domain.schedule import Upcoming
 from bot.domain.timers import CaseTimers, DueTimer, TimerKind
@@ -107,6 +108,13 @@ class CaseTimerWork:
             return timer, "failed", CaseCommit(at=now)
 
     async def _handle(self, timer: DueTimer, now: datetime) -> Done:
+        timer, outcome, commit = await self._build(timer, now)
+        # The bulk lane: ten thousand reminders falling due together must never hold back a
+        # relayed conversation (docs/schedule.md).
+        bulk = [replace(o, lane=Lane.BULK) for o in commit.outgoing]
+        return timer, outcome, replace(commit, outgoing=bulk)
+
+    async def _build(self, timer: DueTimer, now: datetime) -> Done:
         case = await self._cases.by_id(timer.case_id)
         if case is None or case.status is CaseStatus.CLOSED:
             return timer, "obsolete", CaseCommit(at=now)
