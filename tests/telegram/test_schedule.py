@@ -344,3 +344,21 @@ async def test_an_unanswered_staff_message_is_followed_up_once(
     clock.advance(days=5)
     await bot.run_due()
     assert count(owner, "还在等您回复") == 1
+
+
+async def test_start_up_warns_once_per_year_no_holiday_schedule_covers(
+    api: FakeBotAPI, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock(datetime(2031, 12, 30, 1, 0, tzinfo=UTC))
+    bot = BotRunner(api, settings, clock)
+    await bot.start()
+    try:
+        await bot.run_due()
+        clock.advance(days=3)  # into 2032
+        bot.app.bot_data["due_scheduler"].wake()
+        await bot.run_due()
+        await bot.app.bot_data["due"].next_due(clock.now())
+    finally:
+        await bot.stop()
+    warnings = [r.getMessage() for r in caplog.records if "No holiday schedule" in r.getMessage()]
+    assert [w.split()[4] for w in warnings] == ["2031:", "2032:"]

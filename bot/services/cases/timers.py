@@ -92,8 +92,10 @@ class CaseTimerWork:
         ]
 
     async def next_due(self, now: datetime) -> datetime | None:
-        """When the earliest pending timer falls due."""
-        return await self._timers.next_due()
+        """When the earliest pending timer falls due (warning once of an uncovered year)."""
+        due = await self._timers.next_due()
+        self.years.check([now] if due is None else [now, due])
+        return due
 
     async def warn_uncovered(self, now: datetime) -> list[int]:
         """At start: warn of uncovered years of now and of every pending timer."""
