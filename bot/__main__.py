@@ -24,6 +24,7 @@ from bot.export_cli import add_export_command, run_export
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.import_cli import add_import_commands, run_import
 from bot.sandbox.cli import add_sandbox_command
+from bot.schedule_cli import add_schedule_commands, run_schedule
 from bot.services.faq import FaqError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database, DatabaseUnavailable
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     add_export_command(sub)
     add_faq_commands(sub)
     add_import_commands(sub)
+    add_schedule_commands(sub)
     add_sandbox_command(sub)
     return parser
 
@@ -82,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "faq":
         return run_faq(args)
+    if args.command == "schedule":
+        return run_schedule(args)
     if args.command == "sandbox":
         from bot.sandbox.run import run_sandbox  # the emulator and aiohttp load only here
 

@@ -13,8 +13,9 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.domain.figures import parse_report_time
 from bot.domain.models import STAFF_ROLES, Language, Role
-from bot.domain.ports import Clock
+from bot.domain.ports import Clock, DueWork
 from bot.domain.roster import Vocabulary, heading_key
+from bot.domain.timers import CaseTimers
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
 from bot.services.audit import AuditService
@@ -23,10 +24,11 @@ from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.messages import CaseMessages
 from bot.services.cases.queries import CaseQueries
 from bot.services.cases.relay import RelayService
+from bot.services.cases.timers import CaseTimerWork
 from bot.services.contacts import ContactService
 from bot.services.daily_report import DailyReport
 from bot.services.doorbell import Doorbell
-from bot.services.due import WAKE_SECONDS, DueRunner
+from bot.services.due import DueRunner
 from bot.services.exports import ExportService
 from bot.services.faq import FaqService, load_knowledge_base
 from bot.services.figures import FiguresService
@@ -50,6 +52,7 @@ from bot.storage.imports import ImportRepository
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.staff import StaffRepository
+from bot.storage.timers import CaseTimerStore
 from bot.telegram import (
     account,
     admin,
@@ -67,6 +70,7 @@ from bot.telegram import (
 )
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.context import BotContext, Services
+from bot.telegram.due_jobs import DueScheduler
 from bot.telegram.inbox import InboxLimits, InboxPump
 from bot.telegram.menus import set_chat_menu, set_default_menus
 from bot.telegram.persistence import SQLitePersistence
@@ -95,6 +99,7 @@ class Wiring:
     outbox: OutboxStore
     inbox: InboxStore
     doorbell: Doorbell
+    case_timers: CaseTimerWork
 
 
 def build_services(
@@ -120,7 +125,14 @@ def build_services(
     )
     queries = CaseQueries(cases, people, enterprises, clock, settings.categories, audit_log)
     messages = CaseMessages(people, enterprises, accounts, admins)
-    assignment = AssignmentService(cases, people, enterprises, queries, messages, clock, doorbell)
+    rules = CaseTimers(
+        settings.work_calendar(),
+        settings.schedule.owner_followup_days,
+        settings.schedule.autoclose_days,
+    )
+    assignment = AssignmentService(
+        cases, people, enterprises, queries, messages, clock, doorbell, rules
+    )
     staff_service = StaffService(people, clock, settings.cases.invite_hours)
     contacts = ContactService(
         enterprises, people, clock, admins, settings.cases.join_request_days, doorbell
@@ -144,8 +156,8 @@ def build_services(
         ),
         queries=queries,
         assignment=assignment,
-        relay=RelayService(cases, queries, messages, clock, doorbell),
-        lifecycle=LifecycleService(cases, queries, messages, clock, doorbell),
+        relay=RelayService(cases, queries, messages, clock, doorbell, rules),
+        lifecycle=LifecycleService(cases, queries, messages, clock, doorbell, rules),
         pending=PendingService(dialogs, queries),
         staff=staff_service,
         onboarding=OnboardingService(
@@ -172,8 +184,16 @@ def build_services(
         parse_report_time(settings.schedule.daily_report_at),
         settings.locale.timezone,
     )
-    due = DueRunner([daily_report])
-    return Wiring(services, clock, due, dialogs, OutboxStore(db), InboxStore(db), doorbell)
+    case_timers = CaseTimerWork(
+        CaseTimerStore(db), cases, people, enterprises, messages, rules, doorbell
+    )
+    # Every timed work, run in this order at each wake; notices and broadcasts append theirs
+    # here. `schedule list` lists whatever is registered.
+    due_works: list[DueWork] = [case_timers, daily_report]
+    due = DueRunner(due_works)
+    return Wiring(
+        services, clock, due, dialogs, OutboxStore(db), InboxStore(db), doorbell, case_timers
+    )
 
 
 def build_importer(
@@ -283,21 +303,20 @@ def build_application(
     application.add_handlers(account.commands_after_dialogs(), group=0)
     application.add_handlers(fallbacks.handlers(), group=0)
     application.add_error_handler(fallbacks.on_error)
-    _wake_due_work(application, wiring.due, wiring.clock)
+    _wake_due_work(application, wiring)
     return application
 
 
-def _wake_due_work(application: BotApplication, due: DueRunner, clock: Clock) -> None:
-    """A repeating job that only wakes the due-work runner with the injected clock's time."""
-    application.bot_data["due"] = due
-
-    async def wake(_: BotContext) -> None:
-        await due.run_due(clock.now())
-
+def _wake_due_work(application: BotApplication, wiring: Wiring) -> None:
+    """One job wakes the due-work runner at its next due time, re-planned by the doorbell."""
     assert application.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
-    application.job_queue.run_repeating(
-        wake, interval=WAKE_SECONDS, first=WAKE_SECONDS, name="due-work"
-    )
+    scheduler = DueScheduler(application.job_queue, wiring.due, wiring.clock)
+    wiring.doorbell.attach(scheduler)
+    application.bot_data["due"] = wiring.due
+    application.bot_data["due_scheduler"] = scheduler
+    application.bot_data["case_timers"] = wiring.case_timers
+    application.bot_data["clock"] = wiring.clock
+    scheduler.start()
 
 
 def _build_sender(
@@ -342,8 +361,11 @@ async def start_background(application: BotApplication) -> None:
     sender: OutboxSender = application.bot_data["sender"]
     await sender.bot.initialize()
     sender.start()
+    # Once at start, by year: deadlines in a year no holiday schedule covers count weekends only.
+    timers: CaseTimerWork = application.bot_data["case_timers"]
+    await timers.warn_uncovered(application.bot_data["clock"].now())
     pump: InboxPump = application.bot_data["inbox"]
-    pump.start()
+    pump.start()  # last: what runs before it may be retried, and the pump starts once
 
 
 async def stop_background(application: BotApplication) -> None:

@@ -10,9 +10,11 @@ import typing
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.domain.calendar import Basis, DayKind, DayRule, WorkCalendar, parse_hours
 from bot.domain.chinese import to_traditional
 from bot.domain.figures import parse_report_time
 from bot.domain.models import Category, Choice, Language
@@ -72,6 +74,27 @@ class AccessSettings:
 class SlaSettings:
     normal_hours: int = 24
     urgent_hours: int = 2
+    normal_basis: str = "working"
+    urgent_basis: str = "calendar"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    owner_followup_days: int = 3
+    autoclose_days: int = 7
+    daily_report_at: str = "08:00"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHoursSettings:
+    monday: str = "09:00-12:00,13:30-17:30"
+    tuesday: str = "09:00-12:00,13:30-17:30"
+    wednesday: str = "09:00-12:00,13:30-17:30"
+    thursday: str = "09:00-12:00,13:30-17:30"
+    friday: str = "09:00-12:00,13:30-17:30"
+    saturday: str = ""
+    sunday: str = ""
+    makeup: str = "09:00-12:00,13:30-17:30"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +128,13 @@ class DataSettings:
     districts: str = "districts.toml"
     industries: str = "industries.toml"
     categories: str = "categories.toml"
+    calendar: str = "calendar.toml"
 
 
 @dataclass(frozen=True, slots=True)
 class FaqSettings:
     review_max_age_days: int = 180
     show_expired_measures: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleSettings:
-    daily_report_at: str = "08:00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +149,13 @@ _SECTIONS: dict[str, type] = {
     "locale": LocaleSettings,
     "access": AccessSettings,
     "sla": SlaSettings,
+    "schedule": ScheduleSettings,
+    "working_hours": WorkingHoursSettings,
     "cases": CasesSettings,
     "outbox": OutboxSettings,
     "inbox": InboxSettings,
     "data": DataSettings,
     "faq": FaqSettings,
-    "schedule": ScheduleSettings,
     "logging": LoggingSettings,
 }
 
@@ -152,16 +172,29 @@ class Settings:
     locale: LocaleSettings
     access: AccessSettings
     sla: SlaSettings
+    schedule: ScheduleSettings
+    working_hours: WorkingHoursSettings
     cases: CasesSettings
     outbox: OutboxSettings
     inbox: InboxSettings
     data: DataSettings
     faq: FaqSettings
-    schedule: ScheduleSettings
     logging: LoggingSettings
     districts: tuple[Choice, ...]
     industries: tuple[Choice, ...]
     categories: tuple[Category, ...]
+    calendar_days: tuple[DayRule, ...] = ()
+
+    def work_calendar(self) -> WorkCalendar:
+        """The working-time calendar: official schedule, calendar.toml, working hours."""
+        hours = self.working_hours
+        weekdays = [getattr(hours, day) for day in _WEEKDAYS]
+        return WorkCalendar.build(
+            self.locale.timezone,
+            [parse_hours(h) for h in weekdays],
+            parse_hours(hours.makeup),
+            self.calendar_days,
+        )
 
     @property
     def default_language(self) -> Language:
@@ -213,6 +246,7 @@ def load_settings(
         districts=_load_choices(config_dir / data.districts, "district"),
         industries=_load_choices(config_dir / data.industries, "industry"),
         categories=_load_categories(config_dir / data.categories, sections["sla"]),
+        calendar_days=load_calendar_days(config_dir / data.calendar),
         **sections,
     )
 
@@ -335,6 +369,21 @@ def _validate(sections: dict[str, Any], source: str) -> None:
     sla: SlaSettings = sections["sla"]
     if sla.normal_hours <= 0 or sla.urgent_hours <= 0:
         raise ConfigError(source, "sla", "hours must be positive")
+    for urgency in ("normal", "urgent"):
+        _basis(getattr(sla, f"{urgency}_basis"), source, f"sla.{urgency}_basis")
+    schedule: ScheduleSettings = sections["schedule"]
+    if schedule.owner_followup_days < 1 or schedule.autoclose_days < 1:
+        raise ConfigError(
+            source, "schedule", "owner_followup_days and autoclose_days must be at least 1"
+        )
+    hours: WorkingHoursSettings = sections["working_hours"]
+    for key in (*_WEEKDAYS, "makeup"):
+        try:
+            parse_hours(getattr(hours, key))
+        except ValueError as exc:
+            raise ConfigError(source, f"working_hours.{key}", str(exc)) from None
+    if not any(parse_hours(getattr(hours, day)) for day in _WEEKDAYS):
+        raise ConfigError(source, "working_hours", "no weekday has working hours")
     cases: CasesSettings = sections["cases"]
     if not cases.number_prefix.isalnum() or not cases.number_prefix.isascii():
         raise ConfigError(source, "cases.number_prefix", "letters and digits only (e.g. HN)")
@@ -411,6 +460,7 @@ def _load_categories(path: Path, sla: SlaSettings) -> tuple[Category, ...]:
             )
         if route == "counsel" and not isinstance(specialty, str):
             raise ConfigError(str(path), f"category {choice.id!r}.specialty", "counsel needs one")
+        sla_basis = _category_basis(entry.get("sla_basis"), sla, path, choice.id)
         hours = entry.get("sla_hours", {})
         sla_hours = {"normal": sla.normal_hours, "urgent": sla.urgent_hours}
         for urgency, value in hours.items():
@@ -419,5 +469,97 @@ def _load_categories(path: Path, sla: SlaSettings) -> tuple[Category, ...]:
                     str(path), f"category {choice.id!r}.sla_hours.{urgency}", "positive hours"
                 )
             sla_hours[urgency] = value
-        result.append(Category(choice, route, specialty, types.MappingProxyType(sla_hours)))
+        result.append(
+            Category(
+                choice,
+                route,
+                specialty,
+                types.MappingProxyType(sla_hours),
+                types.MappingProxyType(sla_basis),
+            )
+        )
     return tuple(result)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_URGENCIES = ("normal", "urgent")
+
+
+def _basis(value: object, source: str, key: str) -> Basis:
+    choices = " or ".join(b.value for b in Basis)
+    if not isinstance(value, str) or value not in {b.value for b in Basis}:
+        raise ConfigError(source, key, f"unknown basis {value!r} (must be {choices})")
+    return Basis(value)
+
+
+def _category_basis(raw: object, sla: SlaSettings, path: Path, ident: str) -> dict[str, Basis]:
+    """A category's sla_basis: one word for both urgencies, or a table by urgency."""
+    key = f"category {ident!r}.sla_basis"
+    basis = {u: Basis(getattr(sla, f"{u}_basis")) for u in _URGENCIES}
+    if raw is None:
+        return basis
+    if isinstance(raw, str):
+        one = _basis(raw, str(path), key)
+        return dict.fromkeys(_URGENCIES, one)
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), key, "must be calendar, working, or a table by urgency")
+    for urgency, value in raw.items():
+        if urgency not in basis:
+            raise ConfigError(str(path), f"{key}.{urgency}", "unknown urgency (normal, urgent)")
+        basis[urgency] = _basis(value, str(path), f"{key}.{urgency}")
+    return basis
+
+
+def load_calendar_days(path: Path) -> tuple[DayRule, ...]:
+    """calendar.toml's [[day]] entries (a missing file adds nothing); one line per problem."""
+    if not path.is_file():
+        return ()
+    raw = _read_toml(path)
+    unknown = set(raw) - {"day"}
+    if unknown:
+        raise ConfigError(str(path), sorted(unknown)[0], "unknown key (only [[day]] entries)")
+    entries = raw.get("day", [])
+    if not isinstance(entries, list):
+        raise ConfigError(str(path), "day", "must be [[day]] entries")
+    rules: dict[date, DayRule] = {}
+    for number, entry in enumerate(entries, start=1):
+        where = f"day {number}"
+        if not isinstance(entry, dict):
+            raise ConfigError(str(path), where, "must be a table")
+        extra = set(entry) - {"date", "until", "kind", "name"}
+        if extra:
+            raise ConfigError(str(path), f"{where}.{sorted(extra)[0]}", "unknown key")
+        first = _toml_date(entry.get("date"), path, f"{where}.date")
+        where = f"day {number} ({first.isoformat()})"
+        last = _toml_date(entry.get("until", first), path, f"{where}.until")
+        if last < first:
+            raise ConfigError(str(path), f"{where}.until", "is before date")
+        kind = entry.get("kind")
+        if kind not in {k.value for k in DayKind}:
+            raise ConfigError(
+                str(path), f"{where}.kind", f"must be holiday or workday, got {kind!r}"
+            )
+        name = entry.get("name", "")
+        if not isinstance(name, str):
+            raise ConfigError(str(path), f"{where}.name", "must be text")
+        day = first
+        while day <= last:
+            if day in rules:
+                raise ConfigError(str(path), where, f"{day.isoformat()} is set twice")
+            rules[day] = DayRule(day, DayKind(kind), name)
+            day += timedelta(days=1)
+    return tuple(rules.values())
+
+
+def _toml_date(value: object, path: Path, key: str) -> date:
+    """A TOML date (2026-05-04) or a string of one; anything else is one clear line."""
+    if isinstance(value, datetime):
+        raise ConfigError(str(path), key, f"must be a date without a time, got {value}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(str(path), key, f"not a date (YYYY-MM-DD): {value!r}")

@@ -51,6 +51,10 @@ class FakeBotAPI(FakeState):
         """Make the next ``count`` calls of ``method`` (any but getUpdates if None) fail."""
         self._faults.fail_next(method, status, count)
 
+    def clear_faults(self) -> None:
+        """Drop every planned and random fault (chats, messages and settings stay)."""
+        self._faults = Faults()
+
     def set_fault_rate(
         self,
         server_error: float = 0.0,

@@ -44,8 +44,9 @@ REPO = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO / "config"
 
 
-def make_settings(tmp_path: Path, **env: str) -> Settings:
-    """Settings from the real config/ with the database on tmp_path and the fake API's URLs."""
+def make_settings(tmp_path: Path, config_dir: Path = CONFIG_DIR, **env: str) -> Settings:
+    """Settings from the real config/ (or another folder) with the database on tmp_path and
+    the fake API's URLs."""
     environ = {
         "LEGAL_AID_BOT_TOKEN": TOKEN,
         "LEGAL_AID_STORAGE_DATABASE": str(tmp_path / "legal-aid.db"),
@@ -57,7 +58,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "LEGAL_AID_SCHEDULE_DAILY_REPORT_AT": "",
         **env,
     }
-    return load_settings(CONFIG_DIR, environ)
+    return load_settings(config_dir, environ)
 
 
 @dataclass
@@ -186,6 +187,12 @@ class BotRunner:
                     await request.shutdown()
         await self.db.close()
         self._db = None
+
+    async def run_due(self) -> int:
+        """Do the timed work due at the clock's time (as the due-work job does), deliver it."""
+        done: int = await self.app.bot_data["due"].run_due(self.clock.now())
+        await self.drained()
+        return done
 
     async def restart(self) -> None:
         await self.crash()

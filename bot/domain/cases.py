@@ -24,11 +24,14 @@ from bot.domain.models import (
     Staff,
 )
 from bot.domain.outbox import Outgoing
+from bot.domain.timers import TimerChange
 
 # Cases still being worked on: staff may act on them, routing counts them as load.
 OPEN_STATUSES = frozenset({CaseStatus.OPEN, CaseStatus.ACCEPTED})
 # History entries owners never see.
-PRIVATE_KINDS = frozenset({"note", "transferred", "assigned", "unassigned"})
+PRIVATE_KINDS = frozenset(
+    {"note", "transferred", "assigned", "unassigned", "reminded", "escalated", "followed_up"}
+)
 
 
 class NotAllowed(PermissionError):
@@ -203,6 +206,7 @@ class CaseChange:
     first_response_at: datetime | Unset = UNSET
     resolved_at: datetime | Unset | None = UNSET
     closed_at: datetime | Unset = UNSET
+    sla_due_at: datetime | Unset = UNSET
     rating: int | Unset = UNSET
     rating_comment: str | Unset = UNSET
 
@@ -214,6 +218,7 @@ class CaseChange:
             "first_response_at",
             "resolved_at",
             "closed_at",
+            "sla_due_at",
             "rating",
             "rating_comment",
         )
@@ -239,3 +244,4 @@ class CaseCommit:
     cursors: Sequence[tuple[str, int]] = ()  # routing pools advanced: (pool, staff id)
     deactivate: Deactivation | None = None  # also revokes their unused invites (audited)
     audit: Sequence[AuditEntry] = ()
+    timers: Sequence[TimerChange] = ()  # what falls due for the cases (docs/schedule.md)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.domain.calendar import Basis
+
 
 class Language(enum.StrEnum):
     """The languages every text exists in."""
@@ -73,6 +75,10 @@ class Category:
     route: str  # "liaison" or "counsel"
     specialty: str | None
     sla_hours: Mapping[str, int]  # urgency -> hours to a first staff answer
+    # urgency -> how those hours are counted (calendar or working hours); see docs/schedule.md
+    sla_basis: Mapping[str, Basis] = field(
+        default_factory=lambda: {"normal": Basis.WORKING, "urgent": Basis.CALENDAR}
+    )
 
     @property
     def id(self) -> str:

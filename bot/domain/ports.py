@@ -38,6 +38,7 @@ from bot.domain.outbox import BulkProgress, OutboxRow, OutboxStats, Outgoing
 from bot.domain.roster_plan import EnterpriseChange, Plan, StaffChange, StaffInvite
 from bot.domain.routing import Candidate
 from bot.domain.schedule import Upcoming
+from bot.domain.timers import DueTimer, TimerChange
 
 
 class Clock(Protocol):
@@ -285,8 +286,9 @@ class CaseStore(Protocol):
         events: Sequence[NewEvent],
         outgoing: Callable[[Case], Sequence[Outgoing]],
         cursor: tuple[str, int] | None,
+        timers: Callable[[Case], Sequence[TimerChange]] | None = None,
     ) -> Case:
-        """Store a new case, its first events and the messages it causes, atomically."""
+        """Store a new case, its first events, timers and the messages it causes, atomically."""
         ...
 
     async def commit(self, commit: CaseCommit) -> None:
@@ -351,6 +353,28 @@ class DueWork(Protocol):
 
     async def next_due(self, now: datetime) -> datetime | None:
         """When the earliest item falls due (may be <= now when overdue); None when none."""
+        ...
+
+
+class TimerStore(Protocol):
+    """The cases' timers (bot.domain.timers) as the due work reads and completes them."""
+
+    async def due(self, now: datetime, limit: int) -> list[DueTimer]:
+        """Pending timers due at now, earliest first."""
+        ...
+
+    async def pending_after(self, now: datetime) -> list[DueTimer]:
+        """Pending timers due after now (for `schedule list`)."""
+        ...
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending timer falls due."""
+        ...
+
+    async def complete(self, done: Sequence[tuple[DueTimer, str, CaseCommit]], at: datetime) -> int:
+        """Mark each timer done with its outcome and write its commit, in one transaction;
+        a timer no longer pending at that time (moved, cancelled, done) is skipped with its
+        commit. Return how many were completed."""
         ...
 
 

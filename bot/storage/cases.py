@@ -23,6 +23,7 @@ from bot.domain.models import (
     Urgency,
 )
 from bot.domain.outbox import Outgoing
+from bot.domain.timers import TimerChange
 from bot.storage.common import OPEN_SQL, audit, iso, parse
 from bot.storage.database import Database
 from bot.storage.outbox import enqueue
@@ -64,8 +65,10 @@ class CaseRepository:
         events: Sequence[NewEvent],
         outgoing: Callable[[Case], Sequence[Outgoing]],
         cursor: tuple[str, int] | None,
+        timers: Callable[[Case], Sequence[TimerChange]] | None = None,
     ) -> Case:
-        """Store a new case, its first events and the messages it causes, atomically."""
+        """Store a new case, its first events, its timers and the messages it causes,
+        atomically."""
         stamp = iso(new.at)
         async with self.db.transaction() as tx:
             row_cursor = await tx.execute(
@@ -89,7 +92,7 @@ class CaseRepository:
             case_id = int(row["id"])
             number = f"{self.prefix}-{case_id:06d}"
             await tx.execute("UPDATE cases SET number = ? WHERE id = ?", (number, case_id))
-            await self._add_events(tx, case_id, stamp, events)
+            await _add_events(tx, case_id, stamp, events)
             if new.dialog is not None:
                 await tx.execute(
                     "DELETE FROM dialogs WHERE name = ? AND chat_id = ? AND user_id = ?",
@@ -101,53 +104,16 @@ class CaseRepository:
             stored = await row_cursor.fetchone()
             assert stored is not None
             case = _case(stored)
+            if timers is not None:
+                await apply_timers(tx, timers(case))
             await enqueue(tx, list(outgoing(case)), new.at)
         return case
 
     async def commit(self, commit: CaseCommit) -> None:
-        """Apply case changes, history, outbox messages, cursors, a deactivation and audit
-        entries in one transaction."""
-        stamp = iso(commit.at)
+        """Apply case changes, history, timers, outbox messages, cursors, a deactivation and
+        audit entries in one transaction."""
         async with self.db.transaction() as tx:
-            for change in commit.changes:
-                values = {**change.values(), "updated_at": stamp}
-                # Column names come from CaseChange's fields, never from input.
-                assignments = ", ".join(f"{column} = ?" for column in values)
-                await tx.execute(
-                    f"UPDATE cases SET {assignments} WHERE id = ?",
-                    (*(_stored(v) for v in values.values()), change.case_id),
-                )
-            for case_id, event in commit.events:
-                await self._add_events(tx, case_id, stamp, [event])
-            for pool, staff_id in commit.cursors:
-                await _set_cursor(tx, pool, staff_id)
-            if commit.deactivate is not None:
-                await _deactivate(tx, commit.deactivate, stamp)
-            for entry in commit.audit:
-                await audit(tx, entry, stamp)
-            await enqueue(tx, list(commit.outgoing), commit.at)
-
-    @staticmethod
-    async def _add_events(tx: Any, case_id: int, stamp: str, events: Sequence[NewEvent]) -> None:
-        await tx.executemany(
-            "INSERT INTO case_events (case_id, at, actor_kind, actor_id, kind, text, file_kind, "
-            "file_id, file_name, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    case_id,
-                    stamp,
-                    e.actor_kind,
-                    e.actor_id,
-                    e.kind,
-                    e.text,
-                    e.file_kind,
-                    e.file_id,
-                    e.file_name,
-                    json.dumps(e.details, ensure_ascii=False),
-                )
-                for e in events
-            ],
-        )
+            await apply_commit(tx, commit)
 
     async def by_id(self, case_id: int) -> Case | None:
         """A case by id."""
@@ -260,6 +226,69 @@ class CaseRepository:
             (chat_id, message_id),
         )
         return int(row["case_id"]) if row else None
+
+
+async def _add_events(tx: Any, case_id: int, stamp: str, events: Sequence[NewEvent]) -> None:
+    await tx.executemany(
+        "INSERT INTO case_events (case_id, at, actor_kind, actor_id, kind, text, file_kind, "
+        "file_id, file_name, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                case_id,
+                stamp,
+                e.actor_kind,
+                e.actor_id,
+                e.kind,
+                e.text,
+                e.file_kind,
+                e.file_id,
+                e.file_name,
+                json.dumps(e.details, ensure_ascii=False),
+            )
+            for e in events
+        ],
+    )
+
+
+async def apply_commit(tx: Any, commit: CaseCommit) -> None:
+    """Write everything one case action changes, inside the caller's transaction."""
+    stamp = iso(commit.at)
+    for change in commit.changes:
+        values = {**change.values(), "updated_at": stamp}
+        # Column names come from CaseChange's fields, never from input.
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        await tx.execute(
+            f"UPDATE cases SET {assignments} WHERE id = ?",
+            (*(_stored(v) for v in values.values()), change.case_id),
+        )
+    for case_id, event in commit.events:
+        await _add_events(tx, case_id, stamp, [event])
+    for pool, staff_id in commit.cursors:
+        await _set_cursor(tx, pool, staff_id)
+    if commit.deactivate is not None:
+        await _deactivate(tx, commit.deactivate, stamp)
+    for entry in commit.audit:
+        await audit(tx, entry, stamp)
+    await apply_timers(tx, commit.timers)
+    await enqueue(tx, list(commit.outgoing), commit.at)
+
+
+async def apply_timers(tx: Any, changes: Sequence[TimerChange]) -> None:
+    """Arm, move or cancel case timers (docs/schedule.md): one row per case and kind."""
+    for change in changes:
+        if change.at is None:
+            await tx.execute(
+                "UPDATE case_timers SET state = 'cancelled' "
+                "WHERE case_id = ? AND kind = ? AND state = 'pending'",
+                (change.case_id, change.kind.value),
+            )
+        else:
+            await tx.execute(
+                "INSERT INTO case_timers (case_id, kind, due_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (case_id, kind) DO UPDATE SET due_at = excluded.due_at, "
+                "state = 'pending', done_at = NULL, outcome = NULL",
+                (change.case_id, change.kind.value, iso(change.at)),
+            )
 
 
 def _stored(value: Any) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
 
 from bot.domain.cases import (
     Action,
@@ -37,6 +36,7 @@ from bot.domain.models import (
 from bot.domain.outbox import Outgoing
 from bot.domain.ports import CaseStore, Clock, EnterpriseDirectory, StaffDirectory, Waker
 from bot.domain.routing import Candidate, Decision, route
+from bot.domain.timers import CaseTimers
 from bot.services.cases.messages import (
     CaseMessages,
     assignment_event,
@@ -61,6 +61,7 @@ class AssignmentService:
         messages: CaseMessages,
         clock: Clock,
         waker: Waker,
+        timers: CaseTimers,
     ) -> None:
         self._cases = cases
         self._staff = staff
@@ -69,6 +70,7 @@ class AssignmentService:
         self._messages = messages
         self._clock = clock
         self._waker = waker
+        self._timers = timers
         self._routing = asyncio.Lock()
 
     async def open_case(
@@ -106,7 +108,7 @@ class AssignmentService:
         loads = await self._staff.loads()
         decision = route(category, registration.enterprise, loads, await self._staff.cursors())
         assignee = _staff_of(loads, decision.staff_id)
-        due = now + timedelta(hours=category.sla_hours[urgency.value])
+        deadline = self._timers.deadline(category, urgency, now)
         events = [
             NewEvent("owner", registration.contact.id, "opened", description),
             *(attachment_event("owner", registration.contact.id, a) for a in attachments),
@@ -134,13 +136,14 @@ class AssignmentService:
                 urgency,
                 description,
                 decision.staff_id,
-                due,
+                deadline.due,
                 now,
                 dialog,
             ),
             events,
             outgoing,
             _cursor(decision),
+            lambda case: self._timers.armed(case.id, deadline),
         )
 
     async def transfer_targets(self, case: Case) -> list[Staff]:
@@ -179,6 +182,16 @@ class AssignmentService:
                 raise NotAllowed(target.display_name)
             decision = Decision(target.id, "transfer")
         new = _staff_of(loads, decision.staff_id)
+        now = self._clock.now()
+        change = CaseChange(case.id, status=status, assignee_id=decision.staff_id)
+        timers = []
+        if case.first_response_at is None and category is not None:
+            # Unanswered: the new assignee gets the category's full time from the transfer
+            # (docs/schedule.md); the reminder and escalation move with the deadline.
+            deadline = self._timers.deadline(category, case.urgency, now)
+            case = replace(case, sla_due_at=deadline.due)
+            change = replace(change, sla_due_at=deadline.due)
+            timers = self._timers.armed(case.id, deadline)
         events = [
             (
                 case.id,
@@ -196,11 +209,12 @@ class AssignmentService:
         cursor = _cursor(decision)
         await self._cases.commit(
             CaseCommit(
-                at=self._clock.now(),
-                changes=[CaseChange(case.id, status=status, assignee_id=decision.staff_id)],
+                at=now,
+                changes=[change],
                 events=events,
                 outgoing=out,
                 cursors=[cursor] if cursor else [],
+                timers=timers,
             )
         )
         return new

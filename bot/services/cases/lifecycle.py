@@ -10,6 +10,7 @@ from bot.domain.cases import Action, Actor, CaseChange, CaseCommit, NotAllowed, 
 from bot.domain.models import Case, CaseStatus, NewEvent, Role
 from bot.domain.outbox import Outgoing
 from bot.domain.ports import CaseStore, Clock, Waker
+from bot.domain.timers import CaseTimers, TimerChange
 from bot.services.cases.messages import CaseMessages, rating_buttons, signature
 from bot.services.cases.queries import CaseQueries
 
@@ -26,12 +27,14 @@ class LifecycleService:
         messages: CaseMessages,
         clock: Clock,
         waker: Waker,
+        timers: CaseTimers,
     ) -> None:
         self._cases = cases
         self._queries = queries
         self._messages = messages
         self._clock = clock
         self._waker = waker
+        self._timers = timers
 
     async def accept(self, actor: Actor, case: Case) -> None:
         """The assignee takes the case; the owner is told who handles it."""
@@ -48,8 +51,10 @@ class LifecycleService:
         out = await self._messages.to_contacts(
             case, "cases/resolved", context, rating_buttons(case)
         )
-        change = CaseChange(case.id, status=status, resolved_at=self._clock.now())
-        await self._write(change, NewEvent("staff", actor.staff_id, "resolved"), out)
+        now = self._clock.now()
+        change = CaseChange(case.id, status=status, resolved_at=now)
+        event = NewEvent("staff", actor.staff_id, "resolved")
+        await self._write(change, event, out, self._timers.resolved(case.id, now))
 
     async def rate(self, actor: Actor, case: Case, stars: int) -> None:
         """The owner confirms the resolution with 1-5 stars: the case closes."""
@@ -62,7 +67,7 @@ class LifecycleService:
         )
         change = CaseChange(case.id, status=status, closed_at=now, rating=stars)
         event = NewEvent("owner", _contact_id(actor), "rated", None, details={"stars": stars})
-        await self._write(change, event, out)
+        await self._write(change, event, out, self._timers.closed(case.id))
 
     async def comment(self, actor: Actor, case: Case, text: str) -> None:
         """An optional comment after rating."""
@@ -80,7 +85,8 @@ class LifecycleService:
         status = await self._owner_check(actor, case, Action.REOPEN)
         out = await self._messages.to_assignee(case, "cases/reopened", {"number": case.number})
         change = CaseChange(case.id, status=status, resolved_at=None)
-        await self._write(change, NewEvent("owner", _contact_id(actor), "reopened"), out)
+        event = NewEvent("owner", _contact_id(actor), "reopened")
+        await self._write(change, event, out, self._timers.reopened(case.id))
 
     async def close_by_owner(self, actor: Actor, case: Case) -> None:
         """The owner closes their own case (no longer needed)."""
@@ -89,19 +95,27 @@ class LifecycleService:
             case, "cases/closed_by_owner", {"number": case.number}
         )
         change = CaseChange(case.id, status=status, closed_at=self._clock.now())
-        await self._write(change, NewEvent("owner", _contact_id(actor), "closed"), out)
+        event = NewEvent("owner", _contact_id(actor), "closed")
+        await self._write(change, event, out, self._timers.closed(case.id))
 
     async def _owner_check(self, actor: Actor, case: Case, action: Action) -> CaseStatus:
         await self._queries.check_view(actor, case)
         return check(actor, case, action)
 
-    async def _write(self, change: CaseChange, event: NewEvent, out: list[Outgoing]) -> None:
+    async def _write(
+        self,
+        change: CaseChange,
+        event: NewEvent,
+        out: list[Outgoing],
+        timers: list[TimerChange] | None = None,
+    ) -> None:
         await self._cases.commit(
             CaseCommit(
                 at=self._clock.now(),
                 changes=[change],
                 events=[(change.case_id, event)],
                 outgoing=out,
+                timers=timers or [],
             )
         )
         self._waker.wake()

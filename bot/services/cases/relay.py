@@ -20,6 +20,7 @@ from bot.domain.cases import (
 from bot.domain.models import Case, CaseStatus, NewEvent
 from bot.domain.outbox import Outgoing
 from bot.domain.ports import CaseStore, Clock, Waker
+from bot.domain.timers import CaseTimers
 from bot.services.cases.messages import CaseMessages, message_event, relayed, signature
 from bot.services.cases.queries import CaseQueries
 
@@ -37,12 +38,14 @@ class RelayService:
         messages: CaseMessages,
         clock: Clock,
         waker: Waker,
+        timers: CaseTimers,
     ) -> None:
         self._cases = cases
         self._queries = queries
         self._messages = messages
         self._clock = clock
         self._waker = waker
+        self._timers = timers
 
     async def from_owner(
         self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
@@ -69,7 +72,14 @@ class RelayService:
         for chat in recipients:
             out += relayed(chat, case, "cases/from_owner", context, text, attachment)
         out.append(confirmation)
-        await self._cases.commit(CaseCommit(at=now, events=[(case.id, event)], outgoing=out))
+        await self._cases.commit(
+            CaseCommit(
+                at=now,
+                events=[(case.id, event)],
+                outgoing=out,
+                timers=self._timers.owner_wrote(case.id),
+            )
+        )
         self._waker.wake()
         return len(recipients)
 
@@ -100,12 +110,18 @@ class RelayService:
             first_response_at=now if case.first_response_at is None else UNSET,
             status=CaseStatus.ACCEPTED if accepts else UNSET,
         )
+        # A first reply ends the SLA's reminder and escalation; the owner is followed up if
+        # they leave the message unanswered.
+        timers = self._timers.answered(case.id) if case.first_response_at is None else []
+        if contacts:
+            timers += self._timers.staff_wrote(case.id, now)
         await self._cases.commit(
             CaseCommit(
                 at=now,
                 changes=[change] if change.values() else [],
                 events=[(case.id, event)],
                 outgoing=out,
+                timers=timers,
             )
         )
         self._waker.wake()
