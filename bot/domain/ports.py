@@ -334,6 +334,10 @@ class OutboxPort(Protocol):
         """Record a delivery at at, with Telegram's id of the message."""
         ...
 
+    async def link_also(self, row: OutboxRow, message_ids: Sequence[int]) -> None:
+        """Link more messages one send made (an album's copies) to the row's case."""
+        ...
+
     async def retry(
         self, row: OutboxRow, not_before: datetime, error: str, uncertain: bool
     ) -> None:

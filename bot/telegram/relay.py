@@ -1,8 +1,9 @@
 """Free input that belongs to a case (PRODUCT §3.3, §4): relayed, or the input it was asked for.
 
-Text, photos and documents outside a dialog are routed by PendingService.route (a Telegram
-reply to a case message, a pending input, an owner's only open case, "which case?"); what is
-not about a case goes on to the FAQ / help handler.
+Text and every other kind a case takes (common.ATTACHMENT) outside a dialog are routed by
+PendingService.route (a Telegram reply to a case message, a pending input, an owner's only
+open case, "which case?"); what is not about a case goes on to the FAQ / help handler. Kinds no
+case takes (polls, dice) are answered saying so.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from bot.domain.pending import TEXT_ONLY, Held, Pending, PendingKind
 from bot.services.pending import Destination
 from bot.telegram import faq, keyboards
 from bot.telegram.common import (
+    ATTACHMENT,
+    UNSUPPORTED,
     Handler,
     chat_id,
     guard,
     language,
     message_attachment,
     problem,
+    refuse_kind,
     reply,
     user_id,
 )
@@ -29,7 +33,7 @@ from bot.telegram.context import BotContext
 
 # Shorter texts ("ok", "谢谢") are conversation, not questions for the FAQ.
 FAQ_MIN_CHARS = 6
-INPUT = filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL
+INPUT = filters.TEXT & ~filters.COMMAND | ATTACHMENT | UNSUPPORTED
 
 
 def held_message(message: Message) -> Held:
@@ -43,9 +47,12 @@ async def on_input(update: Update, context: BotContext, fallback: Handler) -> No
     message = update.message
     if message is None:
         return
+    held = held_message(message)
+    if held.text is None and held.attachment is None:  # a poll, a dice: no case takes them
+        await refuse_kind(update, context)
+        return
     actor = await context.actor(user_id(update))
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    held = held_message(message)
     route = await context.services.pending.route(actor, chat_id(update), reply_to, held)
     if route.to is Destination.PENDING:
         assert route.pending is not None

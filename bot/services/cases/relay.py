@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,9 +46,15 @@ class RelayService:
         self._waker = waker
 
     async def from_owner(
-        self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
+        self,
+        actor: Actor,
+        case: Case,
+        text: str | None,
+        attachment: Attachment | None = None,
+        album: Sequence[Attachment] = (),
     ) -> int:
-        """What an owner wrote to a case: stored, relayed to its staff (or admins), confirmed."""
+        """What an owner wrote to a case: stored, relayed to its staff (or admins), confirmed.
+        An album is one message: one history entry, one relay, one confirmation."""
         await self._queries.check_view(actor, case)
         check(actor, case, Action.OWNER_MESSAGE)
         registration = actor.registration
@@ -64,17 +71,22 @@ class RelayService:
         ack, confirmation = await self._confirmation(
             case, "owner", contact.id, actor.telegram_id, "cases/ack_owner", receipt, now
         )
-        event = message_event("owner", contact.id, text, attachment, ack)
+        event = message_event("owner", contact.id, text, attachment, ack, album)
         out: list[Outgoing] = []
         for chat in recipients:
-            out += relayed(chat, case, "cases/from_owner", context, text, attachment)
+            out += relayed(chat, case, "cases/from_owner", context, text, attachment, album)
         out.append(confirmation)
         await self._cases.commit(CaseCommit(at=now, events=[(case.id, event)], outgoing=out))
         self._waker.wake()
         return len(recipients)
 
     async def from_staff(
-        self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
+        self,
+        actor: Actor,
+        case: Case,
+        text: str | None,
+        attachment: Attachment | None = None,
+        album: Sequence[Attachment] = (),
     ) -> int:
         """A staff reply: stored, relayed to every active contact, signed, confirmed; first
         response set."""
@@ -88,10 +100,10 @@ class RelayService:
         )
         if not contacts and not ack:  # nobody to deliver to is always said in a message
             ack, confirmation = True, replace(confirmation, edit_of=None, context=count)
-        event = message_event("staff", actor.staff_id, text, attachment, ack)
+        event = message_event("staff", actor.staff_id, text, attachment, ack, album)
         out: list[Outgoing] = []
         for chat in contacts:
-            out += relayed(chat, case, "cases/from_staff", context, text, attachment)
+            out += relayed(chat, case, "cases/from_staff", context, text, attachment, album)
         out.append(confirmation)
         # The first reply by the assignee accepts an open case.
         accepts = case.status is CaseStatus.OPEN and case.assignee_id is not None
