@@ -48,6 +48,8 @@ SPLIT_AT = 4000
 REFUSED_AT = "refused_paste_at"
 REFUSED_CHARS = "refused_paste_chars"
 REFUSED_LAST = "refused_paste_last"
+# The stored answer saying the description is a voice message (its length in seconds).
+VOICE_DESCRIPTION = "voice_description"
 
 
 def next_step(data: dict[str, Any]) -> IntakeStep:
@@ -146,6 +148,15 @@ class IntakeService:
                 return caption if self._min_chars <= len(caption) <= DESCRIPTION_MAX else None
         return None
 
+    async def describe_by_voice(self, dialog: DialogState, voice: Attachment) -> DialogState:
+        """A voice message as the whole description, so an owner who cannot type well is not
+        turned away: kept as an attachment (staff get a copy after the card); the description
+        says what it is (language-neutral: "🎤 0:42") and the summary names it."""
+        dialog = await self.attach(dialog, voice)
+        dialog.data["description"] = voice_label(voice.duration)
+        dialog.data[VOICE_DESCRIPTION] = voice.duration or 0
+        return await self._save(dialog)
+
     async def use_caption(self, dialog: DialogState) -> DialogState:
         """The latest caption becomes the description, and leaves its attachment (so the
         history does not show it twice); raises DescriptionError when there is none usable."""
@@ -189,6 +200,12 @@ class IntakeService:
         dialog.state = next_step(dialog.data).value
         await self._dialogs.save_dialog(dialog)
         return dialog
+
+
+def voice_label(duration: int | None) -> str:
+    """How a voice description reads on the card and in lists, in every language."""
+    seconds = duration or 0
+    return f"🎤 {seconds // 60}:{seconds % 60:02d}"
 
 
 def _continues_paste(data: dict[str, Any], sent_at: datetime) -> bool:

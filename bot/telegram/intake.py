@@ -17,10 +17,18 @@ from telegram.ext import (
 from bot.domain.cases import NotAllowed
 from bot.domain.models import DialogState, Role
 from bot.domain.pending import PendingKind
-from bot.services.intake import DESCRIPTION_MAX, DIALOG_NAME, DescriptionError, IntakeStep
+from bot.services.intake import (
+    DESCRIPTION_MAX,
+    DIALOG_NAME,
+    VOICE_DESCRIPTION,
+    DescriptionError,
+    IntakeStep,
+)
 from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
+    ATTACHMENT,
+    UNSUPPORTED,
     answer_expired,
     answer_query,
     button,
@@ -30,6 +38,7 @@ from bot.telegram.common import (
     keyboard,
     language,
     message_attachment,
+    refuse_kind,
     reply,
     user_id,
 )
@@ -125,6 +134,7 @@ async def ask(update: Update, context: BotContext, dialog: DialogState) -> str:
                 for a in data.get("attachments", [])  # type: ignore[attr-defined]
                 if a.get("caption")
             ],
+            voice=data.get(VOICE_DESCRIPTION),
         )
     return step.value
 
@@ -197,7 +207,8 @@ async def _description_error(update: Update, context: BotContext, exc: Descripti
 
 
 async def on_attachment(update: Update, context: BotContext) -> str | int:
-    """A photo or document: kept as an attachment of the request."""
+    """Any kind but text: kept as an attachment of the request; a voice message asked for the
+    description is the description."""
     dialog = await _dialog(update, context)
     if dialog is None:
         return END
@@ -212,11 +223,18 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
             expected="button" if step is IntakeStep.CATEGORY else "text",
         )
         return await ask(update, context, dialog)
+    voice = attachment.kind == "voice" and step is IntakeStep.DESCRIPTION
     try:
-        dialog = await context.services.intake.attach(dialog, attachment)
+        if voice:
+            dialog = await context.services.intake.describe_by_voice(dialog, attachment)
+        else:
+            dialog = await context.services.intake.attach(dialog, attachment)
     except DescriptionError as exc:
         await _description_error(update, context, exc)
         return dialog.state
+    if voice:
+        await reply(update, context, "intake/voice_description", duration=attachment.duration)
+        return await ask(update, context, dialog)
     count = len(dialog.data.get("attachments", []))  # type: ignore[arg-type]
     need_text = IntakeStep(dialog.state) is IntakeStep.DESCRIPTION
     markup = None
@@ -261,6 +279,11 @@ async def _command_in_dialog(update: Update, context: BotContext) -> str | int:
     return await _stale(update, context)
 
 
+async def _refused(update: Update, context: BotContext) -> str | int:
+    await refuse_kind(update, context)
+    return await _stale(update, context)
+
+
 async def _resume(update: Update, context: BotContext) -> str | int:
     return await _stale(update, context)
 
@@ -300,7 +323,8 @@ def conversation() -> ConversationHandler[BotContext]:
     """The /ask ConversationHandler; app.py registers it."""
     steps: list[BaseHandler[Update, BotContext, Any]] = [
         CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(PREFIX)),
-        MessageHandler(filters.PHOTO | filters.Document.ALL, on_attachment),
+        MessageHandler(ATTACHMENT, on_attachment),
+        MessageHandler(UNSUPPORTED, _refused),
         MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
     ]
     return dialog_handler(

@@ -133,3 +133,59 @@ async def test_a_poll_is_answered_saying_it_cannot_be_passed_on(
     assert "语音消息" in owner.last.plain  # and what can
     await bot.drained()
     assert len(liaison.inbox) == before
+
+
+async def test_a_voice_message_is_the_whole_description_of_a_request(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官", title="田家庵分局民警")
+    await register(owner)
+    await owner.send("/ask")
+    await owner.press("治安业务")
+    voice = await owner.send_voice(42)
+    said = [m.plain for m in owner.inbox if m.message_id > voice.message_id]
+    assert any("已收到语音消息（0:42）" in s for s in said)
+    assert "紧急吗" in said[-1]  # the description is answered: next, the urgency
+    await owner.press("一般")
+    summary = owner.last
+    assert summary is not None
+    assert "描述：语音消息，0:42" in summary.plain
+    assert "附件：1 个" in summary.plain
+    await owner.press("✅ 提交求助")
+    card = await wait(api, liaison, "新事项 HN-000001")
+    assert "🎤 0:42" in card.plain
+    await bot.drained()
+    copy = next(m for m in liaison.inbox if m.kind == "voice")
+    assert copy.copied_from == (owner.id, voice.message_id)
+    assert copy.message_id > card.message_id
+
+
+async def test_every_kind_is_an_attachment_during_ask(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官", title="田家庵分局民警")
+    await register(owner)
+    await owner.send("/ask")
+    await owner.press("治安业务")
+    await owner.send("仓库门口有人拦车，货运不出去")
+    kinds = ["video", "video_note", "sticker", "location", "venue", "contact", "audio"]
+    for kind in kinds:
+        await KINDS[kind](owner)
+        assert owner.last is not None
+        assert "已收到附件" in owner.inbox[-2].plain or "已收到附件" in owner.last.plain
+    await owner.send_poll()
+    assert any("投票无法转达" in m.plain for m in owner.inbox[-3:])
+    await owner.press("一般")
+    summary = owner.last
+    assert summary is not None
+    assert f"附件：{len(kinds)} 个" in summary.plain
+    await owner.press("✅ 提交求助")
+    await wait(api, liaison, "新事项 HN-000001")
+    await bot.drained()
+    arrived = [m.kind for m in liaison.inbox if m.copied_from is not None]
+    assert arrived == kinds
+    # a kind without a caption is announced by a line of its own just before it
+    sticker = next(m for m in liaison.inbox if m.kind == "sticker")
+    before = [m for m in liaison.inbox if m.message_id < sticker.message_id][-1]
+    assert "贴纸" in before.plain
+    assert "HN-000001" in before.plain
