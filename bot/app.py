@@ -15,6 +15,7 @@ from bot.domain.models import Role
 from bot.domain.ports import Clock
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
+from bot.services.albums import AlbumService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.messages import CaseMessages
@@ -31,6 +32,7 @@ from bot.services.registration import RegistrationService
 from bot.services.staff import StaffService
 from bot.settings import Settings
 from bot.storage.accounts import AccountRepository
+from bot.storage.albums import AlbumRepository
 from bot.storage.cases import CaseRepository
 from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
@@ -111,11 +113,25 @@ def build_services(
         "industry": settings.industries,
         "category": [c.choice for c in settings.categories],
     }
+    account_service = AccountService(
+        accounts, enterprises, people, admins, settings.default_language
+    )
+    relay_service = RelayService(cases, queries, messages, clock, doorbell)
+    albums = AlbumService(
+        AlbumRepository(db),
+        cases,
+        account_service,
+        queries,
+        relay_service,
+        clock,
+        doorbell,
+        settings.cases.album_wait_seconds,
+    )
     services = Services(
         settings=settings,
         renderer=renderer or Renderer(choices=choices, timezone=settings.locale.timezone),
         callbacks=CallbackCodec(settings.token),
-        accounts=AccountService(accounts, enterprises, people, admins, settings.default_language),
+        accounts=account_service,
         registration=RegistrationService(
             enterprises, dialogs, contacts, clock, doorbell, settings.districts, settings.industries
         ),
@@ -125,7 +141,8 @@ def build_services(
         ),
         queries=queries,
         assignment=assignment,
-        relay=RelayService(cases, queries, messages, clock, doorbell),
+        relay=relay_service,
+        albums=albums,
         lifecycle=LifecycleService(cases, queries, messages, clock, doorbell),
         pending=PendingService(dialogs, queries),
         staff=staff_service,
@@ -143,7 +160,7 @@ def build_services(
             settings.faq.show_expired_measures,
         ),
     )
-    return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), doorbell)
+    return Wiring(services, clock, DueRunner([albums]), dialogs, OutboxStore(db), doorbell)
 
 
 def build_application(
@@ -215,6 +232,7 @@ def build_application(
     application.add_handlers(fallbacks.handlers(), group=0)
     application.add_error_handler(fallbacks.on_error)
     _wake_due_work(application, wiring.due, wiring.clock)
+    relay.wake_albums(application.job_queue)  # albums a restart interrupted: when complete
     return application
 
 

@@ -35,6 +35,10 @@ class NotAllowed(PermissionError):
     """The actor may not see or change this case."""
 
 
+class AlbumRelayed(RuntimeError):
+    """An album was relayed already (a second relay of it is refused and rolled back)."""
+
+
 class CaseClosed(ValueError):
     """The case is not in a state that allows this: its buttons and actions have expired."""
 
@@ -303,3 +307,25 @@ class CaseCommit:
     cursors: Sequence[tuple[str, int]] = ()  # routing pools advanced: (pool, staff id)
     deactivate: Deactivation | None = None  # also revokes their unused invites (audited)
     audit: Sequence[AuditEntry] = ()
+    album: AlbumKey | None = None  # an album relayed by this commit: marked done with it
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumKey:
+    """An album as Telegram names it: the chat it was sent in and its media_group_id."""
+
+    chat_id: int
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class Album:
+    """An album being received: who sends it, where its first item went, what has arrived."""
+
+    key: AlbumKey
+    user_id: int
+    relay: bool  # collected for case_id (else its items follow its first item's way)
+    case_id: int | None
+    last_at: datetime
+    done: bool
+    items: tuple[Attachment, ...] = ()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.cases import CaseCommit, LastAck
+from bot.domain.cases import Album, AlbumKey, Attachment, CaseCommit, LastAck
 from bot.domain.models import (
     Account,
     AuditEntry,
@@ -296,6 +296,34 @@ class CaseStore(Protocol):
         self, case_id: int, actor_kind: str, actor_id: int | None, chat_id: int, template: str
     ) -> LastAck | None:
         """The confirmation this actor last got for messages to this case (in chat_id)."""
+        ...
+
+
+class AlbumStore(Protocol):
+    """Albums being received, their items kept as they arrive (issue 16)."""
+
+    async def get(self, key: AlbumKey) -> Album | None:
+        """An album with the items received so far, in message order."""
+        ...
+
+    async def begin(self, key: AlbumKey, user_id: int, case_id: int | None, at: datetime) -> bool:
+        """Record an album's first item's way; False when the album was known already."""
+        ...
+
+    async def add(self, key: AlbumKey, item: Attachment, at: datetime) -> bool:
+        """Keep an item of an album being collected; False when it was relayed already."""
+        ...
+
+    async def quiet_since(self, before: datetime) -> list[AlbumKey]:
+        """Albums being collected whose latest item arrived before `before`."""
+        ...
+
+    async def next_quiet(self) -> datetime | None:
+        """When the album collected longest ago got its latest item."""
+        ...
+
+    async def close(self, key: AlbumKey, at: datetime) -> None:
+        """Mark an album done without a relay."""
         ...
 
 

@@ -224,6 +224,10 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
         )
         return await ask(update, context, dialog)
     voice = attachment.kind == "voice" and step is IntakeStep.DESCRIPTION
+    stored = dialog.data.get("attachments") or []
+    previous = stored[-1].get("group") if stored else None  # type: ignore[index]
+    # The first item of an album is answered for the whole album; the rest are kept quietly.
+    follows = attachment.group is not None and previous == attachment.group
     try:
         if voice:
             dialog = await context.services.intake.describe_by_voice(dialog, attachment)
@@ -235,6 +239,8 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
     if voice:
         await reply(update, context, "intake/voice_description", duration=attachment.duration)
         return await ask(update, context, dialog)
+    if follows:
+        return dialog.state
     count = len(dialog.data.get("attachments", []))  # type: ignore[arg-type]
     need_text = IntakeStep(dialog.state) is IntakeStep.DESCRIPTION
     markup = None
@@ -251,6 +257,7 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
         count=count,
         need_text=need_text,
         caption=caption or "",
+        album=attachment.group is not None,
     )
     if need_text:
         return dialog.state
@@ -312,10 +319,12 @@ async def begin_anew(update: Update, context: BotContext) -> str | int:
     await pending.forget(chat_id(update), user_id(update))
     message = held.held[0] if held.held else None
     state = await begin(update, context, prefilled=message.text if message else None)
-    if message is not None and message.attachment is not None and state != END:
-        dialog = await context.services.intake.current(chat_id(update), user_id(update))
-        if dialog is not None:
-            await context.services.intake.attach(dialog, message.attachment)
+    if state != END:  # every held attachment (an album's items too) goes with the request
+        intake = context.services.intake
+        dialog = await intake.current(chat_id(update), user_id(update))
+        for kept in held.held:
+            if dialog is not None and kept.attachment is not None:
+                dialog = await intake.attach(dialog, kept.attachment)
     return state
 
 

@@ -259,9 +259,9 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         {"rule": r} for r in ("too_short", "too_long", "rest_of_too_long", "too_many")
     ],
     "intake/attachment_received": [
-        {"need_text": True, "caption": ""},
-        {"need_text": True, "caption": "<合同>"},
-        {"need_text": False},
+        {"need_text": True, "caption": "", "album": False},
+        {"need_text": True, "caption": "<合同>", "album": True},
+        {"need_text": False, "album": False},
     ],
     "staff/list": [
         {"page": 0, "pages": 1, "total": 1, "query": ""},

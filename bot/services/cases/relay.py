@@ -11,6 +11,7 @@ from bot.domain.cases import (
     UNSET,
     Action,
     Actor,
+    AlbumKey,
     Attachment,
     CaseChange,
     CaseCommit,
@@ -52,6 +53,7 @@ class RelayService:
         text: str | None,
         attachment: Attachment | None = None,
         album: Sequence[Attachment] = (),
+        collected: AlbumKey | None = None,
     ) -> int:
         """What an owner wrote to a case: stored, relayed to its staff (or admins), confirmed.
         An album is one message: one history entry, one relay, one confirmation."""
@@ -76,7 +78,9 @@ class RelayService:
         for chat in recipients:
             out += relayed(chat, case, "cases/from_owner", context, text, attachment, album)
         out.append(confirmation)
-        await self._cases.commit(CaseCommit(at=now, events=[(case.id, event)], outgoing=out))
+        await self._cases.commit(
+            CaseCommit(at=now, events=[(case.id, event)], outgoing=out, album=collected)
+        )
         self._waker.wake()
         return len(recipients)
 
@@ -87,6 +91,7 @@ class RelayService:
         text: str | None,
         attachment: Attachment | None = None,
         album: Sequence[Attachment] = (),
+        collected: AlbumKey | None = None,
     ) -> int:
         """A staff reply: stored, relayed to every active contact, signed, confirmed; first
         response set."""
@@ -118,6 +123,7 @@ class RelayService:
                 changes=[change] if change.values() else [],
                 events=[(case.id, event)],
                 outgoing=out,
+                album=collected,
             )
         )
         self._waker.wake()
