@@ -75,8 +75,6 @@ ATTACHMENT_KINDS = (
 )
 # Kinds that cannot carry a caption: the signature goes as a short message just before.
 CAPTIONLESS = frozenset({"video_note", "sticker", "location", "venue", "contact"})
-# Bots may download files up to this size (copying needs no download, so relays have no limit).
-DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -392,3 +392,31 @@ async def _until(condition: Callable[[], bool], within: float) -> None:
             if condition():
                 return
             await asyncio.sleep(0.05)
+
+
+async def test_a_copy_telegram_refuses_is_told_to_its_sender(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison, number = await _case(api, admin, owner)
+    api.fail_next("copyMessage", status=400)  # e.g. the owner deleted it before the copy
+    await owner.send_video(caption="现场视频")
+    notice = await wait(api, owner, "未能转达")
+    assert number in notice.plain
+    assert "重新发送" in notice.plain
+    await bot.drained()
+    assert not [m for m in liaison.inbox if m.kind == "video"]
+
+
+async def test_a_file_over_the_download_limit_is_relayed_by_copy(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    """Bots may download 20 MB at most; a copy needs no download, so size is no limit."""
+    liaison, number = await _case(api, admin, owner)
+    sent = await owner.send_video(600, caption="监控录像", size=300 * 1024 * 1024)
+    copy = await wait(api, liaison, "监控录像")
+    assert number in copy.plain
+    assert copy.kind == "video"
+    assert copy.copied_from == (owner.id, sent.message_id)
+    assert copy.media["file_size"] == 300 * 1024 * 1024
+    history = await bot.db.fetchall("SELECT details FROM case_events WHERE file_kind = 'video'")
+    assert '"duration": 600' in history[0]["details"]

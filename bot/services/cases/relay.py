@@ -159,7 +159,14 @@ class RelayService:
         )
 
     async def report_undeliverable(self, outgoing: Outgoing, error: str) -> None:
-        """A case message to an owner could not be delivered: tell the case's assignee."""
+        """A case message to an owner could not be delivered: tell the case's assignee. A copy
+        Telegram refused (its message deleted meanwhile, or a kind it will not copy): tell the
+        one who sent it, so that nothing is lost without a word."""
+        if outgoing.case_id is not None and outgoing.copy_from is not None:
+            if error.startswith("400"):
+                await self._copy_refused(outgoing)
+            if outgoing.template != "cases/from_staff":
+                return
         if outgoing.case_id is None or outgoing.template != "cases/from_staff":
             return
         case = await self._cases.by_id(outgoing.case_id)
@@ -171,3 +178,14 @@ class RelayService:
         if out:
             await self._cases.commit(CaseCommit(at=self._clock.now(), outgoing=out))
             self._waker.wake()
+
+    async def _copy_refused(self, outgoing: Outgoing) -> None:
+        assert outgoing.case_id is not None
+        assert outgoing.copy_from is not None
+        case = await self._cases.by_id(outgoing.case_id)
+        if case is None:
+            return
+        sender = outgoing.copy_from[0]
+        notice = Outgoing(sender, "cases/copy_refused", {"number": case.number}, case_id=case.id)
+        await self._cases.commit(CaseCommit(at=self._clock.now(), outgoing=[notice]))
+        self._waker.wake()
