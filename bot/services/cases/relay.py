@@ -162,11 +162,9 @@ class RelayService:
         """A case message to an owner could not be delivered: tell the case's assignee. A copy
         Telegram refused (its message deleted meanwhile, or a kind it will not copy): tell the
         one who sent it, so that nothing is lost without a word."""
-        if outgoing.case_id is not None and outgoing.copy_from is not None:
-            if error.startswith("400"):
-                await self._copy_refused(outgoing)
-            if outgoing.template != "cases/from_staff":
-                return
+        if outgoing.case_id is not None and outgoing.copy_from and error.startswith("400"):
+            await self._copy_refused(outgoing)
+            return
         if outgoing.case_id is None or outgoing.template != "cases/from_staff":
             return
         case = await self._cases.by_id(outgoing.case_id)
