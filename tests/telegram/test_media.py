@@ -35,9 +35,23 @@ KINDS: dict[str, Send] = {
 CAPTIONLESS = {"video_note", "sticker", "location", "venue", "contact"}
 
 
-async def _case(api: FakeBotAPI, admin: FakeUser, owner: FakeUser) -> tuple[FakeUser, str]:
+async def _liaison(api: FakeBotAPI, admin: FakeUser, owner: FakeUser) -> FakeUser:
+    """The district's liaison, and a registered owner."""
     liaison = await onboard(api, admin, 7001, "liaison", "张警官", title="田家庵分局民警")
     await register(owner)
+    return liaison
+
+
+async def _asking(api: FakeBotAPI, admin: FakeUser, owner: FakeUser) -> FakeUser:
+    """A liaison, and an owner in /ask at the description."""
+    liaison = await _liaison(api, admin, owner)
+    await owner.send("/ask")
+    await owner.press("治安业务")
+    return liaison
+
+
+async def _case(api: FakeBotAPI, admin: FakeUser, owner: FakeUser) -> tuple[FakeUser, str]:
+    liaison = await _liaison(api, admin, owner)
     number = await open_case(api, owner, "治安业务", "仓库门口有人拦车，货运不出去，怎么办？")
     await wait(api, liaison, f"新事项 {number}")
     return liaison, number
@@ -144,10 +158,7 @@ async def test_a_poll_is_answered_saying_it_cannot_be_passed_on(
 async def test_a_voice_message_is_the_whole_description_of_a_request(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官", title="田家庵分局民警")
-    await register(owner)
-    await owner.send("/ask")
-    await owner.press("治安业务")
+    liaison = await _asking(api, admin, owner)
     voice = await owner.send_voice(42)
     said = [m.plain for m in owner.inbox if m.message_id > voice.message_id]
     assert any("已收到语音消息（0:42）" in s for s in said)
@@ -169,10 +180,7 @@ async def test_a_voice_message_is_the_whole_description_of_a_request(
 async def test_every_kind_is_an_attachment_during_ask(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官", title="田家庵分局民警")
-    await register(owner)
-    await owner.send("/ask")
-    await owner.press("治安业务")
+    liaison = await _asking(api, admin, owner)
     await owner.send("仓库门口有人拦车，货运不出去")
     kinds = ["video", "video_note", "sticker", "location", "venue", "contact", "audio"]
     for kind in kinds:
@@ -277,10 +285,7 @@ async def test_staff_send_an_album_to_the_owner(
 async def test_an_album_during_ask_is_confirmed_once_and_reaches_staff_as_an_album(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官", title="田家庵分局民警")
-    await register(owner)
-    await owner.send("/ask")
-    await owner.press("治安业务")
+    liaison = await _asking(api, admin, owner)
     mark = owner.inbox[-1].message_id
     album = await owner.send_album(4)
     answers = [m for m in owner.inbox if m.message_id > mark]
