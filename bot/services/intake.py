@@ -34,10 +34,11 @@ class IntakeStep(enum.StrEnum):
 class DescriptionError(ValueError):
     """A description that is too short or too long (length: what was sent, in characters)."""
 
-    def __init__(self, rule: str, length: int = 0) -> None:
+    def __init__(self, rule: str, length: int = 0, *, quiet: bool = False) -> None:
         super().__init__(rule)
         self.rule = rule
         self.length = length
+        self.quiet = quiet  # said already (a further item of an album over the limit)
 
 
 # Telegram splits a pasted text over 4096 characters into messages sent back to back: a text
@@ -50,6 +51,8 @@ REFUSED_CHARS = "refused_paste_chars"
 REFUSED_LAST = "refused_paste_last"
 # The stored answer saying the description is a voice message (its length in seconds).
 VOICE_DESCRIPTION = "voice_description"
+# The album whose items over ATTACHMENTS_MAX were refused (the refusal is said once).
+REFUSED_ALBUM = "refused_album"
 
 
 def next_step(data: dict[str, Any]) -> IntakeStep:
@@ -133,7 +136,14 @@ class IntakeService:
         itself: the description is still asked (the owner may choose to use the caption)."""
         attachments = list(_attachments(dialog))
         if len(attachments) >= ATTACHMENTS_MAX:
-            raise DescriptionError("too_many")
+            # Said once per album: its further items are refused quietly (the answer said so).
+            said = (
+                attachment.group is not None and dialog.data.get(REFUSED_ALBUM) == attachment.group
+            )
+            if attachment.group is not None and not said:
+                dialog.data[REFUSED_ALBUM] = attachment.group
+                await self._save(dialog)
+            raise DescriptionError("too_many", quiet=said)
         attachments.append(attachment.to_dict())
         dialog.data["attachments"] = attachments
         return await self._save(dialog)

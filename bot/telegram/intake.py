@@ -193,7 +193,9 @@ async def on_text(update: Update, context: BotContext) -> str | int:
     return await ask(update, context, dialog)
 
 
-async def _description_error(update: Update, context: BotContext, exc: DescriptionError) -> None:
+async def _description_error(
+    update: Update, context: BotContext, exc: DescriptionError, *, album: bool = False
+) -> None:
     minimum = context.services.settings.cases.description_min_chars
     await reply(
         update,
@@ -203,6 +205,7 @@ async def _description_error(update: Update, context: BotContext, exc: Descripti
         minimum=minimum,
         maximum=DESCRIPTION_MAX,
         length=exc.length,
+        album=album,
     )
 
 
@@ -234,7 +237,8 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
         else:
             dialog = await context.services.intake.attach(dialog, attachment)
     except DescriptionError as exc:
-        await _description_error(update, context, exc)
+        if not exc.quiet:
+            await _description_error(update, context, exc, album=attachment.group is not None)
         return dialog.state
     if voice:
         await reply(update, context, "intake/voice_description", duration=attachment.duration)

@@ -304,6 +304,22 @@ async def test_an_album_during_ask_is_confirmed_once_and_reaches_staff_as_an_alb
     assert len({m.media_group_id for m in after[1:]}) == 1
 
 
+async def test_an_album_over_the_attachment_limit_is_refused_once(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    await _asking(api, admin, owner)
+    for _ in range(8):
+        await owner.send_photo()
+    mark = owner.inbox[-1].message_id
+    await owner.send_album(5)
+    answers = [m.plain for m in owner.inbox if m.message_id > mark]
+    assert len(answers) == 2  # "album received", then the limit, once
+    assert "其余部分没有保存" in answers[1]
+    dialog = await bot.dialogs.load_dialog("intake", owner.id, owner.id)
+    assert dialog is not None
+    assert len(dialog.data["attachments"]) == 10
+
+
 async def test_an_album_held_for_which_case_goes_whole_to_the_chosen_case(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
 ) -> None:

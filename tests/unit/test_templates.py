@@ -256,7 +256,9 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         for name in ("cases/from_owner", "cases/from_staff", "cases/attachment_caption")
     },
     "intake/error_description": [
-        {"rule": r} for r in ("too_short", "too_long", "rest_of_too_long", "too_many")
+        *({"rule": r, "album": False} for r in ("too_short", "too_long", "rest_of_too_long")),
+        {"rule": "too_many", "album": False},
+        {"rule": "too_many", "album": True},
     ],
     "intake/attachment_received": [
         {"need_text": True, "caption": "", "album": False},
