@@ -18,6 +18,7 @@ from bot.domain.roster import Vocabulary, heading_key
 from bot.domain.timers import CaseTimers
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
+from bot.services.albums import AlbumService
 from bot.services.audit import AuditService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
@@ -40,6 +41,7 @@ from bot.services.registration import RegistrationService
 from bot.services.staff import StaffService
 from bot.settings import Settings
 from bot.storage.accounts import AccountRepository
+from bot.storage.albums import AlbumRepository
 from bot.storage.audit import AuditStore
 from bot.storage.cases import CaseRepository
 from bot.storage.database import Database
@@ -142,11 +144,25 @@ def build_services(
         "industry": settings.industries,
         "category": [c.choice for c in settings.categories],
     }
+    account_service = AccountService(
+        accounts, enterprises, people, admins, settings.default_language
+    )
+    relay_service = RelayService(cases, queries, messages, clock, doorbell, rules)
+    albums = AlbumService(
+        AlbumRepository(db),
+        cases,
+        account_service,
+        queries,
+        relay_service,
+        clock,
+        doorbell,
+        settings.cases.album_wait_seconds,
+    )
     services = Services(
         settings=settings,
         renderer=renderer or Renderer(choices=choices, timezone=settings.locale.timezone),
         callbacks=CallbackCodec(settings.token),
-        accounts=AccountService(accounts, enterprises, people, admins, settings.default_language),
+        accounts=account_service,
         registration=RegistrationService(
             enterprises, dialogs, contacts, clock, doorbell, settings.districts, settings.industries
         ),
@@ -156,7 +172,8 @@ def build_services(
         ),
         queries=queries,
         assignment=assignment,
-        relay=RelayService(cases, queries, messages, clock, doorbell, rules),
+        relay=relay_service,
+        albums=albums,
         lifecycle=LifecycleService(cases, queries, messages, clock, doorbell, rules),
         pending=PendingService(dialogs, queries),
         staff=staff_service,
@@ -189,7 +206,7 @@ def build_services(
     )
     # Every timed work, run in this order at each wake; notices and broadcasts append theirs
     # here. `schedule list` lists whatever is registered.
-    due_works: list[DueWork] = [case_timers, daily_report]
+    due_works: list[DueWork] = [case_timers, daily_report, albums]
     due = DueRunner(due_works)
     return Wiring(
         services, clock, due, dialogs, OutboxStore(db), InboxStore(db), doorbell, case_timers
@@ -304,6 +321,7 @@ def build_application(
     application.add_handlers(fallbacks.handlers(), group=0)
     application.add_error_handler(fallbacks.on_error)
     _wake_due_work(application, wiring)
+    relay.wake_albums(application.job_queue)  # albums a restart interrupted: when complete
     return application
 
 

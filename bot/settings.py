@@ -103,6 +103,7 @@ class CasesSettings:
     invite_hours: int = 72
     description_min_chars: int = 5
     join_request_days: int = 7
+    album_wait_seconds: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +394,8 @@ def _validate(sections: dict[str, Any], source: str) -> None:
             "cases",
             "invite_hours, description_min_chars and join_request_days must be positive",
         )
+    if not 0 < cases.album_wait_seconds <= 60:
+        raise ConfigError(source, "cases.album_wait_seconds", "must be more than 0, at most 60")
     outbox: OutboxSettings = sections["outbox"]
     if min(outbox.messages_per_second, outbox.per_chat_per_second, outbox.retry_base_seconds) <= 0:
         raise ConfigError(source, "outbox", "rates and retry_base_seconds must be positive")

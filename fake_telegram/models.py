@@ -51,7 +51,9 @@ class Message:
     ``text`` is the raw text as sent (``None`` for media), ``caption`` the raw caption,
     ``plain`` the rendered text of either (HTML tags removed, entities decoded).
     ``media`` holds the Bot API object of the content (list of PhotoSize for photos,
-    Document, Contact, Sticker or Location dict). ``edits`` lists previous raw texts/captions.
+    Document, Voice, Audio, Video, VideoNote, Animation, Contact, Sticker, Location or Venue
+    dict). ``edits`` lists previous raw texts/captions. Messages sent together as an album
+    share a ``media_group_id``.
     """
 
     message_id: int
@@ -74,6 +76,7 @@ class Message:
     deleted: bool = False
     forwarded_from: tuple[int, int] | None = None
     copied_from: tuple[int, int] | None = None
+    media_group_id: str | None = None
 
     @property
     def buttons(self) -> list[dict[str, Any]]:

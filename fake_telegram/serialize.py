@@ -52,10 +52,16 @@ def message_json(state: FakeState, message: Message, with_reply: bool = True) ->
             data["entities"] = message.entities
     else:
         data[message.kind] = message.media
+        if message.kind == "venue":  # Telegram sends a venue's location as well
+            data["location"] = message.media["location"]
+        if message.kind == "animation":  # and an animation as a document too (Bot API)
+            data["document"] = message.media
         if message.caption is not None:
             data["caption"] = message.plain
             if message.entities:
                 data["caption_entities"] = message.entities
+    if message.media_group_id is not None:
+        data["media_group_id"] = message.media_group_id
     _add_links(state, message, data, with_reply)
     if is_inline(message.reply_markup):
         data["reply_markup"] = message.reply_markup

@@ -101,6 +101,7 @@ class FakeState:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
+        self._media_groups = 0
         self._commands: dict[str, list[dict[str, str]]] = {}
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._pending_queries: dict[str, PendingQuery] = {}
@@ -276,6 +277,11 @@ class FakeState:
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
+
+    def new_media_group_id(self) -> str:
+        """A fresh album id (Telegram's are long decimal strings, unique per album)."""
+        self._media_groups += 1
+        return f"{int(self.wall_clock() * 1000)}{self._media_groups:04d}"
 
     def record_user_message(
         self, user: FakeUser, *, kind: str, chat_id: int | None = None, **fields: Any

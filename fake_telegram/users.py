@@ -145,6 +145,7 @@ class FakeUser:
         *,
         mime_type: str = "image/png",
         reply_to_message_id: int | None = None,
+        media_group_id: str | None = None,
     ) -> Message:
         """Send a photo (a tiny real PNG unless ``content`` is given)."""
         ext = "jpg" if mime_type == "image/jpeg" else mime_type.rpartition("/")[2] or "png"
@@ -156,6 +157,7 @@ class FakeUser:
             file_id=stored.file_id,
             media=self.api.photo_sizes(stored),
             reply_to_message_id=reply_to_message_id,
+            media_group_id=media_group_id,
         )
 
     async def send_document(
@@ -166,29 +168,174 @@ class FakeUser:
         mime_type: str | None = None,
         *,
         reply_to_message_id: int | None = None,
+        media_group_id: str | None = None,
     ) -> Message:
         """Send a document (synthetic bytes unless ``content`` is given)."""
         ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else "bin"
         if mime_type is None:
             mime_type = "application/pdf" if ext == "pdf" else "application/octet-stream"
         data = content if content is not None else _fake_document(file_name)
+        return await self._send_file(
+            "document",
+            data,
+            ext,
+            {"file_name": file_name, "mime_type": mime_type},
+            caption,
+            reply_to_message_id=reply_to_message_id,
+            media_group_id=media_group_id,
+        )
+
+    async def send_voice(
+        self,
+        duration: int = 42,
+        caption: str | None = None,
+        *,
+        size: int = 0,
+        reply_to_message_id: int | None = None,
+    ) -> Message:
+        """Send a voice note of ``duration`` seconds (``size``: claimed bytes, for limits)."""
+        return await self._send_file(
+            "voice",
+            b"OggS\x00fake-voice",
+            "oga",
+            {"duration": duration, "mime_type": "audio/ogg"},
+            caption,
+            size=size,
+            reply_to_message_id=reply_to_message_id,
+        )
+
+    async def send_audio(
+        self,
+        duration: int = 180,
+        caption: str | None = None,
+        *,
+        title: str = "录音",
+        file_name: str = "recording.mp3",
+        size: int = 0,
+        reply_to_message_id: int | None = None,
+        media_group_id: str | None = None,
+    ) -> Message:
+        """Send an audio file."""
+        return await self._send_file(
+            "audio",
+            b"ID3fake-audio",
+            "mp3",
+            {
+                "duration": duration,
+                "title": title,
+                "file_name": file_name,
+                "mime_type": "audio/mpeg",
+            },
+            caption,
+            size=size,
+            reply_to_message_id=reply_to_message_id,
+            media_group_id=media_group_id,
+        )
+
+    async def send_video(
+        self,
+        duration: int = 15,
+        caption: str | None = None,
+        *,
+        size: int = 0,
+        reply_to_message_id: int | None = None,
+        media_group_id: str | None = None,
+    ) -> Message:
+        """Send a video (``size`` may claim more than 20 MB: Telegram's download limit)."""
+        return await self._send_file(
+            "video",
+            b"\x00\x00\x00\x18ftypmp42fake-video",
+            "mp4",
+            {"duration": duration, "width": 1280, "height": 720, "mime_type": "video/mp4"},
+            caption,
+            size=size,
+            reply_to_message_id=reply_to_message_id,
+            media_group_id=media_group_id,
+        )
+
+    async def send_video_note(
+        self, duration: int = 8, *, reply_to_message_id: int | None = None
+    ) -> Message:
+        """Send a round video message (it cannot carry a caption)."""
+        return await self._send_file(
+            "video_note",
+            b"\x00\x00\x00\x18ftypmp42fake-round",
+            "mp4",
+            {"duration": duration, "length": 384},
+            None,
+            reply_to_message_id=reply_to_message_id,
+        )
+
+    async def send_animation(
+        self, caption: str | None = None, *, reply_to_message_id: int | None = None
+    ) -> Message:
+        """Send an animation (a GIF, sent by Telegram as a soundless MP4)."""
+        return await self._send_file(
+            "animation",
+            b"\x00\x00\x00\x18ftypmp42fake-gif",
+            "mp4",
+            {
+                "duration": 3,
+                "width": 320,
+                "height": 240,
+                "file_name": "animation.mp4",
+                "mime_type": "video/mp4",
+            },
+            caption,
+            reply_to_message_id=reply_to_message_id,
+        )
+
+    async def send_album(
+        self, count: int = 3, kind: str = "photo", caption: str | None = None
+    ) -> list[Message]:
+        """Send ``count`` photos (or documents, videos) at once: one update each, as Telegram
+        delivers an album, sharing a ``media_group_id``; the caption is on the first."""
+        group = self.api.new_media_group_id()
+        sent = []
+        for index in range(count):
+            text = caption if index == 0 else None
+            if kind == "photo":
+                sent.append(await self.send_photo(text, media_group_id=group))
+            elif kind == "video":
+                sent.append(await self.send_video(caption=text, media_group_id=group))
+            else:
+                name = f"page-{index + 1}.pdf"
+                sent.append(await self.send_document(name, text, media_group_id=group))
+        return sent
+
+    async def _send_file(
+        self,
+        kind: str,
+        data: bytes,
+        ext: str,
+        extra: dict[str, Any],
+        caption: str | None,
+        *,
+        size: int = 0,
+        reply_to_message_id: int | None = None,
+        media_group_id: str | None = None,
+    ) -> Message:
         stored = self.api.store_file(
-            "document", data, file_name=file_name, mime_type=mime_type, ext=ext
+            kind,
+            data,
+            file_name=extra.get("file_name"),
+            mime_type=extra.get("mime_type"),
+            ext=ext,
         )
         media = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
-            "file_name": file_name,
-            "mime_type": mime_type,
-            "file_size": stored.file_size,
+            **extra,
+            "file_size": size or stored.file_size,
         }
         return await self._post(
-            "document",
+            kind,
             caption=caption,
             plain=caption or "",
             file_id=stored.file_id,
             media=media,
             reply_to_message_id=reply_to_message_id,
+            media_group_id=media_group_id,
         )
 
     async def send_sticker(self, emoji: str = "👍") -> Message:
@@ -208,10 +355,50 @@ class FakeUser:
         return await self._post("sticker", file_id=stored.file_id, media=media)
 
     async def send_location(
-        self, latitude: float = 31.2304, longitude: float = 121.4737
+        self,
+        latitude: float = 31.2304,
+        longitude: float = 121.4737,
+        *,
+        reply_to_message_id: int | None = None,
     ) -> Message:
         """Send a location (Shanghai by default)."""
-        return await self._post("location", media={"latitude": latitude, "longitude": longitude})
+        return await self._post(
+            "location",
+            media={"latitude": latitude, "longitude": longitude},
+            reply_to_message_id=reply_to_message_id,
+        )
+
+    async def send_venue(
+        self,
+        title: str = "淮南市公安局田家庵分局",
+        address: str = "安徽省淮南市田家庵区洞山中路",
+        latitude: float = 32.6264,
+        longitude: float = 116.9998,
+    ) -> Message:
+        """Send a venue (a named place with an address)."""
+        location = {"latitude": latitude, "longitude": longitude}
+        return await self._post(
+            "venue", media={"location": location, "title": title, "address": address}
+        )
+
+    async def send_poll(self, question: str = "哪天方便?") -> Message:
+        """Send a poll (a kind the bot does not relay)."""
+        media = {
+            "id": str(self.api.next_update_id()),
+            "question": question,
+            "options": [
+                {"text": "周一", "voter_count": 0, "persistent_id": "1"},
+                {"text": "周二", "voter_count": 0, "persistent_id": "2"},
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
+        }
+        return await self._post("poll", media=media)
 
     # -- buttons ------------------------------------------------------------------------------
     def find_button(self, label: str, message: Message | None = None) -> tuple[Message, str]:

@@ -563,6 +563,61 @@ async def test_copy_and_forward_messages(api: FakeBotAPI, bot: Bot) -> None:
         await bot.copy_message(ADMIN_ID, USER_ID, 999)
 
 
+async def test_media_kinds_parse_in_ptb_and_copy_as_telegram_does(
+    api: FakeBotAPI, bot: Bot
+) -> None:
+    user = api.users[USER_ID]
+    parsed: dict[str, Any] = {}
+
+    async def remember(data: dict[str, Any]) -> None:
+        parsed["message"] = Update.de_json(data, bot).message
+
+    api.on_update = remember
+    voice = await user.send_voice(42, caption="说明")
+    assert parsed["message"].voice.duration.total_seconds() == 42
+    venue = await user.send_venue("派出所", "洞山中路 1 号")
+    assert parsed["message"].venue.title == "派出所"
+    assert parsed["message"].location is not None  # a venue comes with its location
+    gif = await user.send_animation()
+    assert parsed["message"].animation is not None
+    assert parsed["message"].document is not None  # and an animation as a document
+    note = await user.send_video_note()
+    sticker = await user.send_sticker()
+    for message in (voice, venue, gif):
+        await bot.copy_message(ADMIN_ID, USER_ID, message.message_id, caption="签名")
+    assert [m.kind for m in api.sent_to(ADMIN_ID)] == ["voice", "venue", "animation"]
+    assert api.sent_to(ADMIN_ID)[0].plain == "签名"
+    # A kind that cannot carry a caption keeps none, whatever the request said.
+    for message in (note, sticker):
+        await bot.copy_message(ADMIN_ID, USER_ID, message.message_id, caption="签名")
+        assert api.sent_to(ADMIN_ID)[-1].caption is None
+    assert api.sent_to(ADMIN_ID)[1].caption is None  # the venue
+
+
+async def test_copy_messages_keeps_the_album_in_order(api: FakeBotAPI, bot: Bot) -> None:
+    user = api.users[USER_ID]
+    album = await user.send_album(3, caption="合同三页")
+    groups = {m.media_group_id for m in album}
+    assert len(groups) == 1
+    assert None not in groups
+    ids = [m.message_id for m in album]
+    with pytest.raises(BadRequest, match="strictly increasing"):
+        await bot.copy_messages(ADMIN_ID, USER_ID, [ids[1], ids[0]])
+    copies = await bot.copy_messages(ADMIN_ID, USER_ID, [*ids, 999])  # missing ones skipped
+    assert len(copies) == 3
+    sent = api.sent_to(ADMIN_ID)
+    assert [m.message_id for m in sent] == [c.message_id for c in copies]
+    assert [m.copied_from for m in sent] == [(USER_ID, i) for i in ids]
+    new_groups = {m.media_group_id for m in sent}
+    assert len(new_groups) == 1
+    assert new_groups != groups  # a new album in the target chat
+    assert sent[0].plain == "合同三页"  # its own captions travel with it
+    await bot.copy_messages(ADMIN_ID, USER_ID, ids, remove_caption=True)
+    assert api.sent_to(ADMIN_ID)[-3].caption is None
+    with pytest.raises(BadRequest, match="not found"):
+        await bot.copy_messages(ADMIN_ID, USER_ID, [998, 999])
+
+
 async def test_file_upload_get_file_and_download(api: FakeBotAPI, bot: Bot) -> None:
     content = b"%PDF-1.4\n%test\n%%EOF\n"
     message = await bot.send_document(USER_ID, content, filename="合同.pdf", caption="合同")

@@ -38,6 +38,10 @@ class NotAllowed(PermissionError):
     """The actor may not see or change this case."""
 
 
+class AlbumRelayed(RuntimeError):
+    """An album was relayed already (a second relay of it is refused and rolled back)."""
+
+
 class CaseClosed(ValueError):
     """The case is not in a state that allows this: its buttons and actions have expired."""
 
@@ -58,16 +62,49 @@ class Actor:
         return self.staff.id if self.staff else None
 
 
+# Every kind of message a case takes besides text (docs/cases.md has the table).
+ATTACHMENT_KINDS = (
+    "photo",
+    "document",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "sticker",
+    "location",
+    "venue",
+    "contact",
+)
+# Kinds that cannot carry a caption: the signature goes as a short message just before.
+CAPTIONLESS = frozenset({"video_note", "sticker", "location", "venue", "contact"})
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file or message the bot received, to be copied (never forwarded)."""
+    """A file or message the bot received, to be copied (never forwarded).
 
-    kind: str  # photo, document
+    file_id is empty for kinds without a file (location, venue, contact). info is what the
+    history shows of those ("31.2304, 121.4737", a venue's name and address, a contact card's
+    name and number: information shared, never anyone's registered phone). group is the
+    album (Telegram's media_group_id) the message arrived in.
+    """
+
+    kind: str  # one of ATTACHMENT_KINDS
     file_id: str
     file_name: str | None
     chat_id: int
     message_id: int
     caption: str | None = None
+    duration: int | None = None  # seconds: voice, audio, video, video notes, animations
+    size: int | None = None  # bytes, when Telegram says
+    info: str | None = None
+    group: str | None = None
+
+    @property
+    def captionless(self) -> bool:
+        """Whether a copy of it cannot carry the signature as its caption."""
+        return self.kind in CAPTIONLESS
 
     def to_dict(self) -> dict[str, Any]:
         """Serialize for a stored dialog."""
@@ -76,14 +113,43 @@ class Attachment:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Attachment:
         """Rebuild from a stored dialog (unknown keys are ignored)."""
+
+        def optional_int(key: str) -> int | None:
+            value = data.get(key)
+            return int(value) if value is not None else None
+
+        def optional_str(key: str) -> str | None:
+            value = data.get(key)
+            return str(value) if value else None
+
         return cls(
             kind=str(data["kind"]),
-            file_id=str(data["file_id"]),
-            file_name=str(data["file_name"]) if data.get("file_name") else None,
+            file_id=str(data.get("file_id") or ""),
+            file_name=optional_str("file_name"),
             chat_id=int(data["chat_id"]),
             message_id=int(data["message_id"]),
-            caption=str(data["caption"]) if data.get("caption") else None,
+            caption=optional_str("caption"),
+            duration=optional_int("duration"),
+            size=optional_int("size"),
+            info=optional_str("info"),
+            group=optional_str("group"),
         )
+
+
+def albums(attachments: Sequence[Attachment]) -> list[list[Attachment]]:
+    """Attachments in order, those of one album (and one chat) together, each alone otherwise."""
+    runs: list[list[Attachment]] = []
+    for a in attachments:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and a.group is not None
+            and (last.group, last.chat_id) == (a.group, a.chat_id)
+        ):
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    return runs
 
 
 class Action(enum.StrEnum):
@@ -245,3 +311,25 @@ class CaseCommit:
     deactivate: Deactivation | None = None  # also revokes their unused invites (audited)
     audit: Sequence[AuditEntry] = ()
     timers: Sequence[TimerChange] = ()  # what falls due for the cases (docs/schedule.md)
+    album: AlbumKey | None = None  # an album relayed by this commit: marked done with it
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumKey:
+    """An album as Telegram names it: the chat it was sent in and its media_group_id."""
+
+    chat_id: int
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class Album:
+    """An album being received: who sends it, where its first item went, what has arrived."""
+
+    key: AlbumKey
+    user_id: int
+    relay: bool  # collected for case_id (else its items follow its first item's way)
+    case_id: int | None
+    last_at: datetime
+    done: bool
+    items: tuple[Attachment, ...] = ()

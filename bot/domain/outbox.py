@@ -3,6 +3,7 @@ in the recipient's language, with buttons signed for the recipient at send time 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Kind(Enum):
     COPY = "copy"  # copy a message the bot received, with a rendered caption
     EDIT = "edit"  # replace the text and buttons of a message the outbox sent earlier
     PHOTO = "photo"  # upload an image (bytes) with a rendered caption
+    ALBUM = "album"  # copy an album the bot received, kept together (no caption of ours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,9 @@ class Outgoing:
     received (copy_from = (chat_id, message_id)) with the template as caption; a photo (bytes)
     with the template as caption; or an edit of the text and buttons of an earlier message
     (edit_of = the outbox id of its send, to the same chat and in the same lane; docs/cases.md).
+    A copy of a kind that cannot carry a caption has captioned=False (the template is then not
+    sent: the signature goes as a message of its own just before). An album copies the
+    messages album (ascending ids, in copy_from's chat) together; copy_from names its first.
     case_id, when set, links the sent message to the case, so that a Telegram reply to it
     reaches the case. bulk_id groups the messages of one broadcast, for its progress counts.
     """
@@ -57,16 +62,24 @@ class Outgoing:
     bulk_id: int | None = None
     edit_of: int | None = None
     photo: bytes | None = None
+    captioned: bool = True
+    album: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if sum(x is not None for x in (self.copy_from, self.edit_of, self.photo)) > 1:
             raise ValueError("an outgoing message is a copy, an edit or a photo, not several")
         if self.photo is not None and not self.photo:
             raise ValueError("a photo needs its bytes")
+        if self.album and (self.copy_from is None or self.copy_from[1] != self.album[0]):
+            raise ValueError("an album is copied from the chat and first message of copy_from")
+        if any(b <= a for a, b in itertools.pairwise(self.album)):
+            raise ValueError("an album's message ids must be ascending")
 
     @property
     def kind(self) -> Kind:
         """What the sender does with it."""
+        if self.album:
+            return Kind.ALBUM
         if self.copy_from is not None:
             return Kind.COPY
         if self.edit_of is not None:
@@ -89,6 +102,8 @@ class Outgoing:
                     for row in self.buttons
                 ],
                 "copy_from": list(self.copy_from) if self.copy_from else None,
+                **({} if self.captioned else {"captioned": False}),
+                **({"album": list(self.album)} if self.album else {}),
             },
             ensure_ascii=False,
         )
@@ -122,6 +137,8 @@ class Outgoing:
             bulk_id=bulk_id,
             edit_of=edit_of,
             photo=photo,
+            captioned=bool(data.get("captioned", True)),
+            album=tuple(int(i) for i in data.get("album", ())),
         )
 
 

@@ -58,6 +58,19 @@ class Held:
         )
 
 
+def runs(held: tuple[Held, ...]) -> list[tuple[Held, ...]]:
+    """Held messages in order, the items of one album together (relayed as one album)."""
+    grouped: list[list[Held]] = []
+    for h in held:
+        group = h.attachment.group if h.attachment else None
+        last = grouped[-1][-1].attachment if grouped else None
+        if group is not None and last is not None and last.group == group:
+            grouped[-1].append(h)
+        else:
+            grouped.append([h])
+    return [tuple(g) for g in grouped]
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     """The input a user was asked for."""

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.domain.cases import CaseCommit, LastAck
+from bot.domain.cases import Album, AlbumKey, Attachment, CaseCommit, LastAck
 from bot.domain.exports import Table, Window
 from bot.domain.figures import Counts, Overdue, Period, Satisfaction
 from bot.domain.inbox import Handling, InboxRow, InboxState, InboxStats, Incoming
@@ -336,6 +336,34 @@ class CaseStore(Protocol):
         ...
 
 
+class AlbumStore(Protocol):
+    """Albums being received, their items kept as they arrive (issue 16)."""
+
+    async def get(self, key: AlbumKey) -> Album | None:
+        """An album with the items received so far, in message order."""
+        ...
+
+    async def begin(self, key: AlbumKey, user_id: int, case_id: int | None, at: datetime) -> bool:
+        """Record an album's first item's way; False when the album was known already."""
+        ...
+
+    async def add(self, key: AlbumKey, item: Attachment, at: datetime) -> bool:
+        """Keep an item of an album being collected; False when it was relayed already."""
+        ...
+
+    async def quiet_since(self, before: datetime) -> list[AlbumKey]:
+        """Albums being collected whose latest item arrived before `before`."""
+        ...
+
+    async def next_quiet(self) -> datetime | None:
+        """When the album collected longest ago got its latest item."""
+        ...
+
+    async def close(self, key: AlbumKey, at: datetime) -> None:
+        """Mark an album done without a relay."""
+        ...
+
+
 class DueWork(Protocol):
     """Timed work (reminders, auto-close, notices): what is due is read from rows at `now`.
 
@@ -391,6 +419,10 @@ class OutboxPort(Protocol):
 
     async def sent(self, row: OutboxRow, message_id: int | None, at: datetime) -> None:
         """Record a delivery at at, with Telegram's id of the message."""
+        ...
+
+    async def link_also(self, row: OutboxRow, message_ids: Sequence[int]) -> None:
+        """Link more messages one send made (an album's copies) to the row's case."""
         ...
 
     async def retry(

@@ -34,10 +34,11 @@ class IntakeStep(enum.StrEnum):
 class DescriptionError(ValueError):
     """A description that is too short or too long (length: what was sent, in characters)."""
 
-    def __init__(self, rule: str, length: int = 0) -> None:
+    def __init__(self, rule: str, length: int = 0, *, quiet: bool = False) -> None:
         super().__init__(rule)
         self.rule = rule
         self.length = length
+        self.quiet = quiet  # said already (a further item of an album over the limit)
 
 
 # Telegram splits a pasted text over 4096 characters into messages sent back to back: a text
@@ -48,6 +49,10 @@ SPLIT_AT = 4000
 REFUSED_AT = "refused_paste_at"
 REFUSED_CHARS = "refused_paste_chars"
 REFUSED_LAST = "refused_paste_last"
+# The stored answer saying the description is a voice message (its length in seconds).
+VOICE_DESCRIPTION = "voice_description"
+# The album whose items over ATTACHMENTS_MAX were refused (the refusal is said once).
+REFUSED_ALBUM = "refused_album"
 
 
 def next_step(data: dict[str, Any]) -> IntakeStep:
@@ -131,7 +136,14 @@ class IntakeService:
         itself: the description is still asked (the owner may choose to use the caption)."""
         attachments = list(_attachments(dialog))
         if len(attachments) >= ATTACHMENTS_MAX:
-            raise DescriptionError("too_many")
+            # Said once per album: its further items are refused quietly (the answer said so).
+            said = (
+                attachment.group is not None and dialog.data.get(REFUSED_ALBUM) == attachment.group
+            )
+            if attachment.group is not None and not said:
+                dialog.data[REFUSED_ALBUM] = attachment.group
+                await self._save(dialog)
+            raise DescriptionError("too_many", quiet=said)
         attachments.append(attachment.to_dict())
         dialog.data["attachments"] = attachments
         return await self._save(dialog)
@@ -145,6 +157,15 @@ class IntakeService:
             if caption:
                 return caption if self._min_chars <= len(caption) <= DESCRIPTION_MAX else None
         return None
+
+    async def describe_by_voice(self, dialog: DialogState, voice: Attachment) -> DialogState:
+        """A voice message as the whole description, so an owner who cannot type well is not
+        turned away: kept as an attachment (staff get a copy after the card); the description
+        says what it is (language-neutral: "🎤 0:42") and the summary names it."""
+        dialog = await self.attach(dialog, voice)
+        dialog.data["description"] = voice_label(voice.duration)
+        dialog.data[VOICE_DESCRIPTION] = voice.duration or 0
+        return await self._save(dialog)
 
     async def use_caption(self, dialog: DialogState) -> DialogState:
         """The latest caption becomes the description, and leaves its attachment (so the
@@ -189,6 +210,12 @@ class IntakeService:
         dialog.state = next_step(dialog.data).value
         await self._dialogs.save_dialog(dialog)
         return dialog
+
+
+def voice_label(duration: int | None) -> str:
+    """How a voice description reads on the card and in lists, in every language."""
+    seconds = duration or 0
+    return f"🎤 {seconds // 60}:{seconds % 60:02d}"
 
 
 def _continues_paste(data: dict[str, Any], sent_at: datetime) -> bool:

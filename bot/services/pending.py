@@ -9,7 +9,7 @@ a message of a case, an input the user was asked for (pending), an owner's only 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain.cases import Actor
 from bot.domain.models import Case, DialogState, Role
@@ -60,6 +60,18 @@ class PendingService:
         had = await self.current(chat_id, user_id) is not None
         await self._dialogs.delete_dialog(DIALOG_NAME, chat_id, user_id)
         return had
+
+    async def hold_more(self, chat_id: int, user_id: int, held: Held) -> bool:
+        """Add a message to those held for "which case?" or a closed case's offer (a further
+        item of an album whose first item was held); False when nothing is held."""
+        pending = await self.current(chat_id, user_id)
+        if pending is None or pending.kind not in (
+            PendingKind.CHOOSE_CASE,
+            PendingKind.NEW_REQUEST,
+        ):
+            return False
+        await self.expect(chat_id, user_id, replace(pending, held=(*pending.held, held)))
+        return True
 
     async def route(self, actor: Actor, chat_id: int, reply_to: int | None, held: Held) -> Route:
         """Decide where a free input goes; an owner's message for "which case?" is held."""

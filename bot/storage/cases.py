@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.cases import CaseCommit, Deactivation, LastAck
+from bot.domain.cases import AlbumRelayed, CaseCommit, Deactivation, LastAck
 from bot.domain.models import (
     AuditAction,
     AuditEntry,
@@ -270,6 +270,14 @@ async def apply_commit(tx: Any, commit: CaseCommit) -> None:
     for entry in commit.audit:
         await audit(tx, entry, stamp)
     await apply_timers(tx, commit.timers)
+    if commit.album is not None:
+        cursor = await tx.execute(
+            "UPDATE albums SET done_at = ? "
+            "WHERE chat_id = ? AND media_group_id = ? AND done_at IS NULL",
+            (stamp, commit.album.chat_id, commit.album.group),
+        )
+        if not cursor.rowcount:  # relayed already: this relay must not happen
+            raise AlbumRelayed(commit.album)
     await enqueue(tx, list(commit.outgoing), commit.at)
 
 

@@ -173,6 +173,19 @@ class OutboxStore:
             (message_id, iso(at), row.id),
         )
 
+    async def link_also(self, row: OutboxRow, message_ids: Sequence[int]) -> None:
+        """Link more messages one send made (an album's copies) to the row's case, so that a
+        Telegram reply to any of them reaches it (the trigger links the first)."""
+        case_id = row.outgoing.case_id
+        if case_id is None or not message_ids:
+            return
+        chat = row.outgoing.chat_id
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                "INSERT OR IGNORE INTO relay_links (chat_id, message_id, case_id) VALUES (?, ?, ?)",
+                [(chat, m, case_id) for m in message_ids],
+            )
+
     async def retry(
         self, row: OutboxRow, not_before: datetime, error: str, uncertain: bool
     ) -> None:

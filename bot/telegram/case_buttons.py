@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.cases import Action, Actor, NotAllowed, allows, may_act
 from bot.domain.models import Case, CaseStatus, Role
-from bot.domain.pending import Pending, PendingKind
+from bot.domain.pending import Pending, PendingKind, runs
 from bot.services.cases.lifecycle import STARS
 from bot.telegram import callbacks, keyboards
 from bot.telegram.callbacks import CallbackCodec
@@ -263,8 +263,13 @@ async def _deliver_held(
     update: Update, context: BotContext, actor: Actor, case: Case, pending: Pending
 ) -> None:
     """Relay the held messages to the case the owner chose; the pending choice ends."""
-    for held in pending.held:
-        relaying = context.services.relay.from_owner(actor, case, held.text, held.attachment)
+    relay = context.services.relay
+    for run in runs(pending.held):
+        if len(run) > 1:  # an album: relayed as one
+            items = [h.attachment for h in run if h.attachment is not None]
+            relaying = relay.from_owner(actor, case, None, None, items)
+        else:
+            relaying = relay.from_owner(actor, case, run[0].text, run[0].attachment)
         if not await guard(update, context, relaying, case.number):
             return  # said why; the messages stay held for another choice
     await context.services.pending.forget(chat_id(update), user_id(update))

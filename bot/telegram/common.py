@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -15,7 +18,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.ext import ConversationHandler
+from telegram.ext import ConversationHandler, filters
 from telegram.warnings import PTBUserWarning
 
 from bot.domain.cases import Attachment, CaseClosed, NotAllowed
@@ -129,23 +132,92 @@ def guarded(name: str, callback: Handler) -> Handler:
 
 
 def message_attachment(message: Message) -> Attachment | None:
-    """A photo or document of a received message, as a case attachment."""
-    if message.photo:
-        largest = message.photo[-1]
+    """Any kind a case takes besides text, as a case attachment (None: text, or a kind no case
+    takes, such as a poll or a dice)."""
+
+    def of(kind: str, file: Any, **extra: Any) -> Attachment:
         return Attachment(
-            "photo", largest.file_id, None, message.chat_id, message.message_id, message.caption
-        )
-    if message.document is not None:
-        doc = message.document
-        return Attachment(
-            "document",
-            doc.file_id,
-            doc.file_name,
+            kind,
+            file.file_id if file is not None else "",
+            getattr(file, "file_name", None),
             message.chat_id,
             message.message_id,
             message.caption,
+            duration=_seconds(getattr(file, "duration", None)),
+            size=getattr(file, "file_size", None),
+            group=message.media_group_id,
+            **extra,
         )
+
+    if message.photo:
+        return of("photo", message.photo[-1])
+    if message.animation is not None:  # before document: an animation comes as both
+        return of("animation", message.animation)
+    for kind in ("document", "voice", "audio", "video", "video_note", "sticker"):
+        file = getattr(message, kind)
+        if file is not None:
+            info = file.emoji if kind == "sticker" else None
+            return of(kind, file, info=info)
+    if message.venue is not None:  # before location: a venue comes with its location
+        venue = message.venue
+        return of("venue", None, info=f"{venue.title}, {venue.address}")
+    if message.location is not None:
+        place = message.location
+        return of("location", None, info=f"{place.latitude:.5f}, {place.longitude:.5f}")
+    if message.contact is not None:
+        card = message.contact
+        name = " ".join(n for n in (card.first_name, card.last_name) if n)
+        return of("contact", None, info=f"{name} {card.phone_number}".strip())
     return None
+
+
+# Every kind a case takes besides text (message_attachment builds them), and the kinds no case
+# takes, which are answered saying so (docs/cases.md).
+ATTACHMENT = (
+    filters.PHOTO
+    | filters.Document.ALL
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.Sticker.ALL
+    | filters.LOCATION
+    | filters.VENUE
+    | filters.CONTACT
+)
+_UNSUPPORTED = {
+    "poll": filters.POLL,
+    "dice": filters.Dice.ALL,
+    "game": filters.GAME,
+    "story": filters.STORY,
+    "invoice": filters.INVOICE,
+    "paid_media": filters.PAID_MEDIA,
+    "giveaway": filters.GIVEAWAY,
+    "checklist": filters.CHECKLIST,
+}
+UNSUPPORTED = functools.reduce(operator.or_, _UNSUPPORTED.values())
+
+
+def unsupported_kind(message: Message) -> str:
+    """The name of a kind no case takes (for the answer saying so)."""
+    update = Update(0, message=message)
+    return next((k for k, f in _UNSUPPORTED.items() if f.check_update(update)), "other")
+
+
+async def refuse_kind(update: Update, context: BotContext) -> None:
+    """Say that this kind of message cannot be passed on, and what can."""
+    assert update.message is not None
+    await reply(update, context, "errors/unsupported_kind", kind=unsupported_kind(update.message))
+
+
+def _seconds(value: object) -> int | None:
+    """A duration as whole seconds (PTB gives timedelta or int, by its settings)."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value) if isinstance(value, int | float) else None
 
 
 async def answer_expired(update: Update, context: BotContext, *, alert: bool = False) -> None:

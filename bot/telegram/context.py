@@ -11,6 +11,7 @@ from bot.domain.cases import Actor
 from bot.domain.models import Account, Language, Role
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
+from bot.services.albums import AlbumService
 from bot.services.audit import AuditService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
@@ -43,6 +44,7 @@ class Services:
     queries: CaseQueries
     assignment: AssignmentService
     relay: RelayService
+    albums: AlbumService
     lifecycle: LifecycleService
     pending: PendingService
     staff: StaffService

@@ -17,10 +17,18 @@ from telegram.ext import (
 from bot.domain.cases import NotAllowed
 from bot.domain.models import DialogState, Role
 from bot.domain.pending import PendingKind
-from bot.services.intake import DESCRIPTION_MAX, DIALOG_NAME, DescriptionError, IntakeStep
+from bot.services.intake import (
+    DESCRIPTION_MAX,
+    DIALOG_NAME,
+    VOICE_DESCRIPTION,
+    DescriptionError,
+    IntakeStep,
+)
 from bot.telegram import callbacks, commands
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.common import (
+    ATTACHMENT,
+    UNSUPPORTED,
     answer_expired,
     answer_query,
     button,
@@ -30,6 +38,7 @@ from bot.telegram.common import (
     keyboard,
     language,
     message_attachment,
+    refuse_kind,
     reply,
     user_id,
 )
@@ -125,6 +134,7 @@ async def ask(update: Update, context: BotContext, dialog: DialogState) -> str:
                 for a in data.get("attachments", [])  # type: ignore[attr-defined]
                 if a.get("caption")
             ],
+            voice=data.get(VOICE_DESCRIPTION),
         )
     return step.value
 
@@ -183,7 +193,9 @@ async def on_text(update: Update, context: BotContext) -> str | int:
     return await ask(update, context, dialog)
 
 
-async def _description_error(update: Update, context: BotContext, exc: DescriptionError) -> None:
+async def _description_error(
+    update: Update, context: BotContext, exc: DescriptionError, *, album: bool = False
+) -> None:
     minimum = context.services.settings.cases.description_min_chars
     await reply(
         update,
@@ -193,11 +205,13 @@ async def _description_error(update: Update, context: BotContext, exc: Descripti
         minimum=minimum,
         maximum=DESCRIPTION_MAX,
         length=exc.length,
+        album=album,
     )
 
 
 async def on_attachment(update: Update, context: BotContext) -> str | int:
-    """A photo or document: kept as an attachment of the request."""
+    """Any kind but text: kept as an attachment of the request; a voice message asked for the
+    description is the description."""
     dialog = await _dialog(update, context)
     if dialog is None:
         return END
@@ -212,10 +226,24 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
             expected="button" if step is IntakeStep.CATEGORY else "text",
         )
         return await ask(update, context, dialog)
+    voice = attachment.kind == "voice" and step is IntakeStep.DESCRIPTION
+    stored = dialog.data.get("attachments") or []
+    previous = stored[-1].get("group") if stored else None  # type: ignore[index]
+    # The first item of an album is answered for the whole album; the rest are kept quietly.
+    follows = attachment.group is not None and previous == attachment.group
     try:
-        dialog = await context.services.intake.attach(dialog, attachment)
+        if voice:
+            dialog = await context.services.intake.describe_by_voice(dialog, attachment)
+        else:
+            dialog = await context.services.intake.attach(dialog, attachment)
     except DescriptionError as exc:
-        await _description_error(update, context, exc)
+        if not exc.quiet:
+            await _description_error(update, context, exc, album=attachment.group is not None)
+        return dialog.state
+    if voice:
+        await reply(update, context, "intake/voice_description", duration=attachment.duration)
+        return await ask(update, context, dialog)
+    if follows:
         return dialog.state
     count = len(dialog.data.get("attachments", []))  # type: ignore[arg-type]
     need_text = IntakeStep(dialog.state) is IntakeStep.DESCRIPTION
@@ -233,6 +261,7 @@ async def on_attachment(update: Update, context: BotContext) -> str | int:
         count=count,
         need_text=need_text,
         caption=caption or "",
+        album=attachment.group is not None,
     )
     if need_text:
         return dialog.state
@@ -258,6 +287,11 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def _command_in_dialog(update: Update, context: BotContext) -> str | int:
     await reply(update, context, "intake/in_progress")
+    return await _stale(update, context)
+
+
+async def _refused(update: Update, context: BotContext) -> str | int:
+    await refuse_kind(update, context)
     return await _stale(update, context)
 
 
@@ -289,10 +323,12 @@ async def begin_anew(update: Update, context: BotContext) -> str | int:
     await pending.forget(chat_id(update), user_id(update))
     message = held.held[0] if held.held else None
     state = await begin(update, context, prefilled=message.text if message else None)
-    if message is not None and message.attachment is not None and state != END:
-        dialog = await context.services.intake.current(chat_id(update), user_id(update))
-        if dialog is not None:
-            await context.services.intake.attach(dialog, message.attachment)
+    if state != END:  # every held attachment (an album's items too) goes with the request
+        intake = context.services.intake
+        dialog = await intake.current(chat_id(update), user_id(update))
+        for kept in held.held:
+            if dialog is not None and kept.attachment is not None:
+                dialog = await intake.attach(dialog, kept.attachment)
     return state
 
 
@@ -300,7 +336,8 @@ def conversation() -> ConversationHandler[BotContext]:
     """The /ask ConversationHandler; app.py registers it."""
     steps: list[BaseHandler[Update, BotContext, Any]] = [
         CallbackQueryHandler(on_button, pattern=CallbackCodec.pattern(PREFIX)),
-        MessageHandler(filters.PHOTO | filters.Document.ALL, on_attachment),
+        MessageHandler(ATTACHMENT, on_attachment),
+        MessageHandler(UNSUPPORTED, _refused),
         MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
     ]
     return dialog_handler(

@@ -1,35 +1,42 @@
 """Free input that belongs to a case (PRODUCT §3.3, §4): relayed, or the input it was asked for.
 
-Text, photos and documents outside a dialog are routed by PendingService.route (a Telegram
-reply to a case message, a pending input, an owner's only open case, "which case?"); what is
-not about a case goes on to the FAQ / help handler.
+Text and every other kind a case takes (common.ATTACHMENT) outside a dialog are routed by
+PendingService.route (a Telegram reply to a case message, a pending input, an owner's only
+open case, "which case?"); what is not about a case goes on to the FAQ / help handler. Kinds no
+case takes (polls, dice) are answered saying so.
 """
 
 from __future__ import annotations
 
-from telegram import Message, Update
-from telegram.ext import BaseHandler, MessageHandler, filters
+from dataclasses import replace
+from typing import Any
 
-from bot.domain.cases import Action, Actor, allows
+from telegram import Message, Update
+from telegram.ext import BaseHandler, JobQueue, MessageHandler, filters
+
+from bot.domain.cases import Action, Actor, Album, AlbumKey, allows
 from bot.domain.models import Case, Role, Staff
 from bot.domain.pending import TEXT_ONLY, Held, Pending, PendingKind
 from bot.services.pending import Destination
 from bot.telegram import faq, keyboards
 from bot.telegram.common import (
+    ATTACHMENT,
+    UNSUPPORTED,
     Handler,
     chat_id,
     guard,
     language,
     message_attachment,
     problem,
+    refuse_kind,
     reply,
     user_id,
 )
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, Services
 
 # Shorter texts ("ok", "谢谢") are conversation, not questions for the FAQ.
 FAQ_MIN_CHARS = 6
-INPUT = filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL
+INPUT = filters.TEXT & ~filters.COMMAND | ATTACHMENT | UNSUPPORTED
 
 
 def held_message(message: Message) -> Held:
@@ -43,9 +50,21 @@ async def on_input(update: Update, context: BotContext, fallback: Handler) -> No
     message = update.message
     if message is None:
         return
+    held = held_message(message)
+    if held.text is None and held.attachment is None:  # a poll, a dice: no case takes them
+        await refuse_kind(update, context)
+        return
+    album = _album_of(held)
+    if album is not None:
+        known = await context.services.albums.album(album)
+        if known is not None and await _album_item(update, context, known, held):
+            return
+        if known is not None:  # the album was relayed already: this late item goes alone
+            assert held.attachment is not None
+            held = Held(held.text, replace(held.attachment, group=None))
+            album = None
     actor = await context.actor(user_id(update))
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    held = held_message(message)
     route = await context.services.pending.route(actor, chat_id(update), reply_to, held)
     if route.to is Destination.PENDING:
         assert route.pending is not None
@@ -62,6 +81,43 @@ async def on_input(update: Update, context: BotContext, fallback: Handler) -> No
         await reply(update, context, "cases/which_case_staff")
     else:
         await fallback(update, context)  # nothing case-related: the FAQ / help answers
+    if album is not None:  # unless collected for a case, its other items follow this one
+        await context.services.albums.follow(album, user_id(update))
+
+
+def _album_of(held: Held) -> AlbumKey | None:
+    attachment = held.attachment
+    if attachment is None or attachment.group is None:
+        return None
+    return AlbumKey(attachment.chat_id, attachment.group)
+
+
+async def _album_item(update: Update, context: BotContext, album: Album, held: Held) -> bool:
+    """A further item of an album: collected with the first, or gone the first item's way
+    (held with it), without a second answer. False: the album was relayed already."""
+    assert held.attachment is not None
+    if album.relay:
+        if not await context.services.albums.add(album.key, held.attachment):
+            return False
+        wake_albums(context.job_queue)
+        return True
+    if not album.done:
+        await context.services.pending.hold_more(chat_id(update), user_id(update), held)
+    return True
+
+
+def wake_albums(job_queue: JobQueue[Any] | None) -> None:
+    """Relay the albums that are complete once the wait has passed (woken after each item of
+    an album, and at start for albums a restart interrupted)."""
+    if job_queue is None:
+        return
+    services: Services = job_queue.application.bot_data["services"]
+    wait = services.settings.cases.album_wait_seconds
+    job_queue.run_once(_flush_albums, when=wait + 0.05, name="albums")
+
+
+async def _flush_albums(context: BotContext) -> None:
+    await context.services.albums.flush()
 
 
 async def relay(update: Update, context: BotContext, actor: Actor, case: Case, held: Held) -> None:
@@ -69,6 +125,12 @@ async def relay(update: Update, context: BotContext, actor: Actor, case: Case, h
     relays = context.services.relay
     if actor.role is Role.OWNER and not allows(case, Action.OWNER_MESSAGE):
         await _offer_new_request(update, context, case, held)
+        return
+    if _album_of(held) is not None:  # the first item of an album: collected, relayed whole
+        assert held.attachment is not None
+        collect = context.services.albums.collect(actor, case, held.attachment)
+        if await guard(update, context, collect, case.number):
+            wake_albums(context.job_queue)
         return
     if actor.role is Role.OWNER:
         action = relays.from_owner(actor, case, held.text, held.attachment)

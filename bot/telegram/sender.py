@@ -267,8 +267,24 @@ class OutboxSender:
     async def _send(self, row: OutboxRow) -> int | None:
         out = row.outgoing
         lang = await self.language_of(out.chat_id)
-        text = self.renderer.render(out.template, lang, **out.context)
         markup = self._markup(out, lang)
+        if out.album and out.copy_from is not None:
+            # copyMessages keeps the album together and in order; it takes no caption of ours.
+            copies = await self.bot.copy_messages(
+                out.chat_id, from_chat_id=out.copy_from[0], message_ids=out.album
+            )
+            ids = [c.message_id for c in copies]
+            await self.store.link_also(row, ids[1:])
+            return ids[0] if ids else None
+        if out.copy_from is not None and not out.captioned:
+            copied = await self.bot.copy_message(
+                out.chat_id,
+                from_chat_id=out.copy_from[0],
+                message_id=out.copy_from[1],
+                reply_markup=markup,
+            )
+            return copied.message_id
+        text = self.renderer.render(out.template, lang, **out.context)
         if out.copy_from is not None:
             copied = await self.bot.copy_message(
                 out.chat_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from ..models import FakeChat, Message, Params, bad_request
@@ -124,29 +125,93 @@ def _delete_message(state: FakeState, p: Params) -> bool:
     return True
 
 
+# Kinds a copy shows without the caption it was given: Telegram keeps no caption on them.
+CAPTIONLESS = frozenset(
+    {"text", "sticker", "video_note", "location", "venue", "contact", "poll", "dice"}
+)
+# What copyMessage(s) refuses: service messages and the kinds the Bot API names.
+UNCOPYABLE = frozenset({"service", "invoice", "giveaway", "giveaway_winners", "paid_media"})
+MAX_COPY_MESSAGES = 100
+
+
 @api_method("copyMessage")
 def _copy_message(state: FakeState, p: Params) -> dict[str, int]:
     chat = state._chat(p)
     source_chat, original = _source_message(state, p, "copy")
-    caption = _caption(p) if original.kind != "text" else None
+    if original.kind in UNCOPYABLE:
+        raise bad_request("message can't be copied")
+    caption = _caption(p) if original.kind not in CAPTIONLESS else None
     markup = validate_reply_markup(p.get_json("reply_markup"))
     reply_to = _reply_target(state, chat, p)
     state._flood_check(chat)
-    copy = state._bot_message(
+    copy = _copy(state, chat, source_chat, original, caption, markup, reply_to)
+    return {"message_id": copy.message_id}
+
+
+@api_method("copyMessages")
+def _copy_messages(state: FakeState, p: Params) -> list[dict[str, int]]:
+    """Copies in order; album grouping kept; missing or uncopyable ones are skipped."""
+    chat = state._chat(p)
+    source_chat = state._chat(p, "from_chat_id", sending=False)
+    ids = p.get_json("message_ids")
+    if not isinstance(ids, list) or not ids:
+        raise bad_request("message identifiers are not specified")
+    if len(ids) > MAX_COPY_MESSAGES:
+        raise bad_request("too many messages to copy")
+    try:
+        numbers = [int(i) for i in ids]
+    except (TypeError, ValueError):
+        raise bad_request("invalid message identifiers specified") from None
+    if any(b <= a for a, b in itertools.pairwise(numbers)):
+        raise bad_request("message identifiers must be in a strictly increasing order")
+    originals = [
+        m
+        for i in numbers
+        if (m := state.message(source_chat.id, i)) is not None
+        and not m.deleted
+        and m.kind not in UNCOPYABLE
+    ]
+    if not originals:
+        raise bad_request("messages to copy not found")
+    state._flood_check(chat)
+    remove = p.get_bool("remove_caption")
+    groups: dict[str, str] = {}
+    copies = []
+    for original in originals:
+        empty = render_text("", None) if remove and original.caption is not None else None
+        group = None
+        if original.media_group_id is not None:
+            group = groups.setdefault(original.media_group_id, state.new_media_group_id())
+        copy = _copy(state, chat, source_chat, original, empty, None, None, group)
+        copies.append({"message_id": copy.message_id})
+    return copies
+
+
+def _copy(
+    state: FakeState,
+    chat: FakeChat,
+    source_chat: FakeChat,
+    original: Message,
+    caption: RenderedText | None,
+    markup: dict[str, Any] | None,
+    reply_to: int | None,
+    media_group_id: str | None = None,
+) -> Message:
+    return state._bot_message(
         chat,
         original.kind,
         text=original.text,
         plain=caption.plain if caption else original.plain,
         parse_mode=caption.parse_mode if caption else original.parse_mode,
         entities=list(caption.entities if caption else original.entities),
-        caption=caption.raw if caption else original.caption,
+        caption=(caption.raw or None) if caption else original.caption,
         file_id=original.file_id,
         media=original.media,
         reply_markup=markup,
         reply_to_message_id=reply_to,
         copied_from=(source_chat.id, original.message_id),
+        media_group_id=media_group_id,
     )
-    return {"message_id": copy.message_id}
 
 
 @api_method("forwardMessage")

@@ -63,6 +63,7 @@ class Site:
         routes.add_post("/api/chats/{user_id}/press", control(self._press))
         routes.add_post("/api/chats/{user_id}/contact", control(self._contact))
         routes.add_post("/api/chats/{user_id}/location", control(self._location))
+        routes.add_post("/api/chats/{user_id}/voice", control(self._voice))
         routes.add_post("/api/chats/{user_id}/upload", control(self._upload))
         routes.add_get("/api/files/{file_id}", self._file)
         app.on_shutdown.append(self._on_shutdown)
@@ -181,7 +182,17 @@ class Site:
 
     async def _location(self, request: web.Request) -> web.StreamResponse:
         user = self._user(request)
-        message = await user.send_location(32.6264, 116.9998)  # Huainan
+        body = await json_body(request)
+        message = await user.send_location(
+            32.6264, 116.9998, reply_to_message_id=self._reply_to(user, body)
+        )  # Huainan
+        return json_response({"ok": True, "message_id": message.message_id})
+
+    async def _voice(self, request: web.Request) -> web.StreamResponse:
+        """A voice message of 12 seconds (the page records nothing: it stands for one)."""
+        user = self._user(request)
+        body = await json_body(request)
+        message = await user.send_voice(12, reply_to_message_id=self._reply_to(user, body))
         return json_response({"ok": True, "message_id": message.message_id})
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:

@@ -10,6 +10,20 @@ from ..state import FakeState
 __all__ = ["button_at", "command_menu", "message_view"]
 
 _PREVIEW_CHARS = 120
+# Kinds whose Bot API object the page shows (a card, a place, a length).
+_MEDIA_SHOWN = frozenset(
+    {
+        "contact",
+        "location",
+        "venue",
+        "sticker",
+        "voice",
+        "audio",
+        "video",
+        "video_note",
+        "animation",
+    }
+)
 _INLINE_KINDS = ("callback_data", "url", "copy_text", "web_app", "login_url")
 
 
@@ -37,7 +51,7 @@ def message_view(state: FakeState, message: Message, rev: int) -> dict[str, Any]
         "reply_keyboard": _reply_keyboard(markup),
         "remove_keyboard": bool(markup.get("remove_keyboard")),
         "file": _file(state, message),
-        "media": message.media if message.kind in ("contact", "location", "sticker") else None,
+        "media": message.media if message.kind in _MEDIA_SHOWN else None,
     }
     return view
 

@@ -185,3 +185,17 @@ async def test_uploads_and_downloads(client: TestClient[Any, Any], api: FakeBotA
     kinds = [(m["kind"], m["file"]["name"]) for m in messages["messages"]]
     assert kinds[1] == ("document", "合同.pdf")
     assert kinds[0][0] == "photo"
+
+
+async def test_a_voice_message_and_a_location_from_the_page(
+    client: TestClient[Any, Any], api: FakeBotAPI
+) -> None:
+    assert (await client.post(f"/api/chats/{OWNER}/voice", json={})).status == 200
+    voice = api.pending_updates[-1]["message"]["voice"]
+    assert voice["duration"] == 12
+    await client.post(f"/api/chats/{OWNER}/location", json={})
+    assert api.pending_updates[-1]["message"]["location"]["latitude"] == 32.6264
+    messages = await (await client.get(f"/api/chats/{OWNER}/messages")).json()
+    shown = [(m["kind"], m["media"]) for m in messages["messages"]]
+    assert shown[0] == ("voice", voice)
+    assert shown[1][0] == "location"

@@ -33,3 +33,16 @@ def test_each_message_has_one_kind_and_goes_in_the_case_lane_by_default() -> Non
 def test_a_message_is_not_two_kinds_at_once(fields: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="photo"):
         Outgoing(1, "t", **fields)  # type: ignore[arg-type]
+
+
+def test_an_album_and_a_copy_without_caption_keep_what_they_are() -> None:
+    album = Outgoing(1, "t", copy_from=(2, 5), album=(5, 6, 9), case_id=3)
+    assert album.kind is Kind.ALBUM
+    assert Outgoing.from_json(1, 3, album.to_json()) == album
+    bare = Outgoing(1, "t", copy_from=(2, 5), captioned=False)
+    assert bare.kind is Kind.COPY
+    assert Outgoing.from_json(1, None, bare.to_json()) == bare
+    with pytest.raises(ValueError, match="ascending"):
+        Outgoing(1, "t", copy_from=(2, 6), album=(6, 5))
+    with pytest.raises(ValueError, match="first message"):
+        Outgoing(1, "t", copy_from=(2, 1), album=(5, 6))

@@ -279,15 +279,47 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
                 )
                 for actor in ("owner", "staff")
             ]
-        }
+        },
+        {
+            "events": [
+                {
+                    "at": "2026-03-02T09:00:00+00:00",
+                    "kind": "attachment",
+                    "actor_kind": "owner",
+                    "text": None,
+                    "file_kind": file_kind,
+                    "details": details,
+                }
+                for file_kind, details in (
+                    ("voice", {"duration": 42}),
+                    ("location", {"info": "31.23040, 121.47370"}),
+                    ("album", {"items": [{"kind": "photo"}, {"kind": "video"}]}),
+                    (None, {}),
+                )
+            ]
+        },
     ],
+    "intake/summary": [{"voice": None}, {"voice": 42}],
+    "intake/voice_description": [{"duration": 42}],
+    "errors/unsupported_kind": [{"kind": "poll"}, {"kind": "other"}],
+    **{
+        name: [
+            {},
+            {"kind": "voice", "count": 1, "duration": 42, "info": ""},
+            {"kind": "contact", "count": 1, "duration": None, "info": "<李> +86 139"},
+            {"kind": "album", "count": 5, "duration": None, "info": ""},
+        ]
+        for name in ("cases/from_owner", "cases/from_staff", "cases/attachment_caption")
+    },
     "intake/error_description": [
-        {"rule": r} for r in ("too_short", "too_long", "rest_of_too_long", "too_many")
+        *({"rule": r, "album": False} for r in ("too_short", "too_long", "rest_of_too_long")),
+        {"rule": "too_many", "album": False},
+        {"rule": "too_many", "album": True},
     ],
     "intake/attachment_received": [
-        {"need_text": True, "caption": ""},
-        {"need_text": True, "caption": "<合同>"},
-        {"need_text": False},
+        {"need_text": True, "caption": "", "album": False},
+        {"need_text": True, "caption": "<合同>", "album": True},
+        {"need_text": False, "album": False},
     ],
     "staff/list": [
         {"page": 0, "pages": 1, "total": 1, "query": ""},

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.cases import Attachment
+from bot.domain.cases import Attachment, albums
 from bot.domain.models import Case, Category, Enterprise, NewEvent, Role, Staff
 from bot.domain.outbox import Button, Outgoing, split_text
 from bot.domain.ports import EnterpriseDirectory, Reachability, StaffDirectory
@@ -183,17 +183,14 @@ def rating_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
 def copies(
     chat_id: int, case: Case, attachments: Sequence[Attachment], context: dict[str, Any]
 ) -> list[Outgoing]:
-    """Copies (never forwards) of attachments, each with a rendered caption."""
-    return [
-        Outgoing(
-            chat_id,
-            "cases/attachment_caption",
-            {**context, "caption": (a.caption or "")[:CAPTION_PART]},
-            copy_from=(a.chat_id, a.message_id),
-            case_id=case.id,
-        )
-        for a in attachments
-    ]
+    """Copies (never forwards) of attachments, each with a rendered caption; an album as one
+    album, and a kind that cannot carry a caption after a short message saying what it is."""
+    out: list[Outgoing] = []
+    for run in albums(attachments):
+        own = run[0].caption if len(run) == 1 else None  # an album keeps its own captions
+        caption = {**context, "caption": (own or "")[:CAPTION_PART]}
+        out += _copy(chat_id, case, "cases/attachment_caption", caption, run)
+    return out
 
 
 def relayed(
@@ -203,19 +200,17 @@ def relayed(
     context: dict[str, Any],
     text: str | None,
     attachment: Attachment | None,
+    album: Sequence[Attachment] = (),
 ) -> list[Outgoing]:
-    """One relayed message: a copy with caption, or text split into numbered parts."""
-    if attachment is not None:
-        caption = (text or attachment.caption or "")[:CAPTION_PART]
-        return [
-            Outgoing(
-                chat_id,
-                template,
-                {**context, "text": caption, "part": 1, "parts": 1},
-                copy_from=(attachment.chat_id, attachment.message_id),
-                case_id=case.id,
-            )
-        ]
+    """One relayed message: a copy with caption (an album together, after its signature), or
+    text split into numbered parts."""
+    items = list(album) or ([attachment] if attachment is not None else [])
+    if items:
+        # An album's own captions travel with its copies: its signature does not repeat them.
+        own = items[0].caption if len(items) == 1 else None
+        caption = (text or own or "")[:CAPTION_PART]
+        signed = {**context, "text": caption, "part": 1, "parts": 1}
+        return _copy(chat_id, case, template, signed, items)
     parts = split_text(text or "", TEXT_PART)
     return [
         Outgoing(
@@ -226,6 +221,47 @@ def relayed(
         )
         for i, p in enumerate(parts)
     ]
+
+
+def _copy(
+    chat_id: int,
+    case: Case,
+    template: str,
+    context: dict[str, Any],
+    items: Sequence[Attachment],
+) -> list[Outgoing]:
+    """The copy of one attachment (or of one album), signed by the template: as its caption
+    when it can carry one, else as a message just before it."""
+    first = items[0]
+    source = (first.chat_id, first.message_id)
+    if len(items) == 1 and not first.captionless:
+        return [Outgoing(chat_id, template, context, copy_from=source, case_id=case.id)]
+    described = {**context, **item_context(items)}
+    signature_first = Outgoing(chat_id, template, described, case_id=case.id)
+    if len(items) == 1:
+        copy = Outgoing(
+            chat_id, template, described, copy_from=source, case_id=case.id, captioned=False
+        )
+    else:
+        # The album's own captions travel with it (copyMessages keeps them).
+        ids = tuple(sorted(a.message_id for a in items))
+        copy = Outgoing(
+            chat_id,
+            template,
+            described,
+            copy_from=(first.chat_id, ids[0]),
+            album=ids,
+            case_id=case.id,
+        )
+    return [signature_first, copy]
+
+
+def item_context(items: Sequence[Attachment]) -> dict[str, Any]:
+    """What a signature message says of what follows it: the kind, or the album's kinds."""
+    first = items[0]
+    if len(items) > 1:
+        return {"kind": "album", "count": len(items), "duration": None, "info": ""}
+    return {"kind": first.kind, "count": 1, "duration": first.duration, "info": first.info or ""}
 
 
 def assignment_event(decision: Decision) -> NewEvent:
@@ -247,9 +283,22 @@ def message_event(
     text: str | None,
     attachment: Attachment | None,
     ack: bool,
+    album: Sequence[Attachment] = (),
 ) -> NewEvent:
-    """The history entry of a relayed message (acked: its sender got a confirmation)."""
+    """The history entry of a relayed message (acked: its sender got a confirmation); an
+    album is one entry listing its items."""
     details: dict[str, Any] = {"acked": 1} if ack else {}
+    if album:
+        captions = [a.caption for a in album if a.caption]
+        details["items"] = [_item(a) for a in album]
+        return NewEvent(
+            actor_kind,
+            actor_id,
+            "attachment",
+            text if text is not None else ("\n".join(captions) or None),
+            file_kind="album",
+            details=details,
+        )
     if attachment is None:
         return NewEvent(actor_kind, actor_id, "message", text, details=details)
     return attachment_event(actor_kind, actor_id, attachment, text, details)
@@ -269,10 +318,20 @@ def attachment_event(
         "attachment",
         text if text is not None else attachment.caption,
         file_kind=attachment.kind,
-        file_id=attachment.file_id,
+        file_id=attachment.file_id or None,
         file_name=attachment.file_name,
-        details=details or {},
+        details={**(details or {}), **_item(attachment)},
     )
+
+
+def _item(attachment: Attachment) -> dict[str, Any]:
+    """What the history keeps of an item besides its file: kind, length, place or card."""
+    item: dict[str, Any] = {"kind": attachment.kind}
+    for key in ("file_id", "file_name", "duration", "info"):
+        value = getattr(attachment, key)
+        if value:
+            item[key] = value
+    return item
 
 
 def is_overdue(case: Case, now: datetime) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from bot.domain.cases import (
     UNSET,
     Action,
     Actor,
+    AlbumKey,
     Attachment,
     CaseChange,
     CaseCommit,
@@ -48,9 +50,16 @@ class RelayService:
         self._timers = timers
 
     async def from_owner(
-        self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
+        self,
+        actor: Actor,
+        case: Case,
+        text: str | None,
+        attachment: Attachment | None = None,
+        album: Sequence[Attachment] = (),
+        collected: AlbumKey | None = None,
     ) -> int:
-        """What an owner wrote to a case: stored, relayed to its staff (or admins), confirmed."""
+        """What an owner wrote to a case: stored, relayed to its staff (or admins), confirmed.
+        An album is one message: one history entry, one relay, one confirmation."""
         await self._queries.check_view(actor, case)
         check(actor, case, Action.OWNER_MESSAGE)
         registration = actor.registration
@@ -67,10 +76,10 @@ class RelayService:
         ack, confirmation = await self._confirmation(
             case, "owner", contact.id, actor.telegram_id, "cases/ack_owner", receipt, now
         )
-        event = message_event("owner", contact.id, text, attachment, ack)
+        event = message_event("owner", contact.id, text, attachment, ack, album)
         out: list[Outgoing] = []
         for chat in recipients:
-            out += relayed(chat, case, "cases/from_owner", context, text, attachment)
+            out += relayed(chat, case, "cases/from_owner", context, text, attachment, album)
         out.append(confirmation)
         await self._cases.commit(
             CaseCommit(
@@ -78,13 +87,20 @@ class RelayService:
                 events=[(case.id, event)],
                 outgoing=out,
                 timers=self._timers.owner_wrote(case.id),
+                album=collected,
             )
         )
         self._waker.wake()
         return len(recipients)
 
     async def from_staff(
-        self, actor: Actor, case: Case, text: str | None, attachment: Attachment | None = None
+        self,
+        actor: Actor,
+        case: Case,
+        text: str | None,
+        attachment: Attachment | None = None,
+        album: Sequence[Attachment] = (),
+        collected: AlbumKey | None = None,
     ) -> int:
         """A staff reply: stored, relayed to every active contact, signed, confirmed; first
         response set."""
@@ -98,10 +114,10 @@ class RelayService:
         )
         if not contacts and not ack:  # nobody to deliver to is always said in a message
             ack, confirmation = True, replace(confirmation, edit_of=None, context=count)
-        event = message_event("staff", actor.staff_id, text, attachment, ack)
+        event = message_event("staff", actor.staff_id, text, attachment, ack, album)
         out: list[Outgoing] = []
         for chat in contacts:
-            out += relayed(chat, case, "cases/from_staff", context, text, attachment)
+            out += relayed(chat, case, "cases/from_staff", context, text, attachment, album)
         out.append(confirmation)
         # The first reply by the assignee accepts an open case.
         accepts = case.status is CaseStatus.OPEN and case.assignee_id is not None
@@ -122,6 +138,7 @@ class RelayService:
                 events=[(case.id, event)],
                 outgoing=out,
                 timers=timers,
+                album=collected,
             )
         )
         self._waker.wake()
@@ -157,7 +174,12 @@ class RelayService:
         )
 
     async def report_undeliverable(self, outgoing: Outgoing, error: str) -> None:
-        """A case message to an owner could not be delivered: tell the case's assignee."""
+        """A case message to an owner could not be delivered: tell the case's assignee. A copy
+        Telegram refused (its message deleted meanwhile, or a kind it will not copy): tell the
+        one who sent it, so that nothing is lost without a word."""
+        if outgoing.case_id is not None and outgoing.copy_from and error.startswith("400"):
+            await self._copy_refused(outgoing)
+            return
         if outgoing.case_id is None or outgoing.template != "cases/from_staff":
             return
         case = await self._cases.by_id(outgoing.case_id)
@@ -169,3 +191,14 @@ class RelayService:
         if out:
             await self._cases.commit(CaseCommit(at=self._clock.now(), outgoing=out))
             self._waker.wake()
+
+    async def _copy_refused(self, outgoing: Outgoing) -> None:
+        assert outgoing.case_id is not None
+        assert outgoing.copy_from is not None
+        case = await self._cases.by_id(outgoing.case_id)
+        if case is None:
+            return
+        sender = outgoing.copy_from[0]
+        notice = Outgoing(sender, "cases/copy_refused", {"number": case.number}, case_id=case.id)
+        await self._cases.commit(CaseCommit(at=self._clock.now(), outgoing=[notice]))
+        self._waker.wake()

@@ -200,6 +200,8 @@ class Pane {
     $(".menu-button", node).addEventListener("click", () => this.toggleMenu());
     $(".reply-cancel", node).addEventListener("click", () => this.setReply(null));
     $(".file-input", node).addEventListener("change", (e) => this.upload(e.target));
+    $(".voice", node).addEventListener("click", () => this.sendMedia("voice"));
+    $(".place", node).addEventListener("click", () => this.sendMedia("location"));
     $(".alert button", node).addEventListener("click", () => { this.alertNode.hidden = true; });
     $(".start-button", node).addEventListener("click", () => this.sendText("/start"));
     this.input.addEventListener("keydown", (e) => this.onKey(e));
@@ -274,6 +276,12 @@ class Pane {
         el("span", {}, el("b", { text: [c.first_name, c.last_name].filter(Boolean).join(" ") }), el("br"), c.phone_number)));
     } else if (view.kind === "location" && view.media) {
       node.append(el("div", { text: `📍 ${view.media.latitude.toFixed(4)}, ${view.media.longitude.toFixed(4)}` }));
+    } else if (view.kind === "venue" && view.media) {
+      node.append(el("div", { text: `📍 ${view.media.title}, ${view.media.address}` }));
+    } else if (["voice", "audio", "video", "video_note", "animation"].includes(view.kind) && view.media) {
+      const icons = { voice: "🎤 Voice message", audio: "🎵 Audio", video: "🎬 Video", video_note: "⏺ Video message", animation: "🎞 GIF" };
+      const seconds = view.media.duration || 0;
+      node.append(el("div", { class: "media-line", text: `${icons[view.kind]}, ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` }));
     } else if (view.kind !== "text" && view.kind !== "photo" && view.kind !== "document") {
       node.append(el("div", { class: "text", text: `[${view.kind}]` }));
     }
@@ -431,6 +439,13 @@ class Pane {
     this.autosize();
     this.closeMenu();
     await this.sendText(text);
+  }
+
+  async sendMedia(kind) {
+    const body = {};
+    if (this.replyTo !== null) body.reply_to = this.replyTo;
+    this.setReply(null);
+    try { await api(`/api/chats/${this.person.id}/${kind}`, body); } catch (err) { this.toast(err.message); }
   }
 
   async upload(input) {
