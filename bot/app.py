@@ -52,6 +52,7 @@ from bot.telegram import (
     relay,
     staff,
 )
+from bot.telegram.budget import SendBudget
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.context import BotContext, Services
 from bot.telegram.menus import set_chat_menu, set_default_menus
@@ -188,13 +189,17 @@ def build_application(
             connect_timeout=tg.connect_timeout, read_timeout=tg.read_timeout + tg.poll_timeout
         )
     )
+    budget = None
     if tg.max_messages_per_second:
+        # One budget for replies and the outbox sender: Telegram has one limit (budget.py).
+        budget = SendBudget(tg.max_messages_per_second)
         # Per-chat buckets, and a 429 holds only its chat (AIORateLimiter held every chat).
-        limiter = ReplyRateLimiter(tg.max_messages_per_second, max_retries=3)
+        limiter = ReplyRateLimiter(tg.max_messages_per_second, max_retries=3, budget=budget)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
-    sender = _build_sender(services, wiring.outbox, sender_request, wiring.clock)
+    application.bot_data["budget"] = budget
+    sender = _build_sender(services, wiring.outbox, sender_request, wiring.clock, budget)
     wiring.doorbell.attach(sender)
     application.bot_data["sender"] = sender
     # Group -1: every update records its user first (PTB's contexttypesbot pattern).
@@ -232,7 +237,11 @@ def _wake_due_work(application: BotApplication, due: DueRunner, clock: Clock) ->
 
 
 def _build_sender(
-    services: Services, outbox: OutboxStore, request: BaseRequest | None, clock: Clock
+    services: Services,
+    outbox: OutboxStore,
+    request: BaseRequest | None,
+    clock: Clock,
+    budget: SendBudget | None,
 ) -> OutboxSender:
     """The outbox sender, with a Bot of its own: it owns the rate limits (no AIORateLimiter)."""
     settings = services.settings
@@ -265,6 +274,7 @@ def _build_sender(
         ),
         clock,
         on_undeliverable=services.relay.report_undeliverable,
+        budget=budget,
     )
 
 

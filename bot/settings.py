@@ -82,7 +82,7 @@ class CasesSettings:
 
 @dataclass(frozen=True, slots=True)
 class OutboxSettings:
-    messages_per_second: float = 25.0
+    messages_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     chat_burst: int = 3
     group_per_minute: int = 20
