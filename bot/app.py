@@ -15,6 +15,8 @@ from bot.domain.models import Role
 from bot.domain.ports import Clock
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
+from bot.services.broadcasts import BroadcastService
+from bot.services.bulk import BulkService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.messages import CaseMessages
@@ -31,6 +33,7 @@ from bot.services.registration import RegistrationService
 from bot.services.staff import StaffService
 from bot.settings import Settings
 from bot.storage.accounts import AccountRepository
+from bot.storage.bulk import BulkStore
 from bot.storage.cases import CaseRepository
 from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
@@ -41,6 +44,7 @@ from bot.storage.staff import StaffRepository
 from bot.telegram import (
     account,
     admin,
+    broadcast,
     case_buttons,
     case_commands,
     contacts,
@@ -107,6 +111,15 @@ def build_services(
     contacts = ContactService(
         enterprises, people, clock, admins, settings.cases.join_request_days, doorbell
     )
+    bulk = BulkService(
+        BulkStore(db),
+        clock,
+        doorbell,
+        batch_size=settings.broadcast.batch_size,
+        progress_seconds=settings.broadcast.progress_seconds,
+        rate=min(settings.outbox.messages_per_second, settings.telegram.max_messages_per_second)
+        or settings.outbox.messages_per_second,
+    )
     choices = {
         "district": settings.districts,
         "industry": settings.industries,
@@ -143,8 +156,13 @@ def build_services(
             settings.locale.timezone,
             settings.faq.show_expired_measures,
         ),
+        bulk=bulk,
+        broadcasts=BroadcastService(
+            dialogs, bulk, clock, settings.locale.timezone, settings.districts, settings.industries
+        ),
     )
-    return Wiring(services, clock, DueRunner(), dialogs, OutboxStore(db), doorbell)
+    due = DueRunner([bulk])
+    return Wiring(services, clock, due, dialogs, OutboxStore(db), doorbell)
 
 
 def build_application(
@@ -209,9 +227,11 @@ def build_application(
     application.add_handler(registration.build(), group=0)
     application.add_handler(intake.conversation(), group=0)
     application.add_handler(onboarding.conversation(), group=0)
+    application.add_handler(broadcast.conversation(), group=0)
     application.add_handlers(case_commands.handlers(), group=0)
     application.add_handlers(case_buttons.handlers(), group=0)
     application.add_handlers(admin.handlers(), group=0)
+    application.add_handlers(broadcast.handlers(), group=0)
     application.add_handlers(staff.handlers(), group=0)
     application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(faq.handlers(), group=0)
@@ -220,7 +240,19 @@ def build_application(
     application.add_handlers(fallbacks.handlers(), group=0)
     application.add_error_handler(fallbacks.on_error)
     _wake_due_work(application, wiring.due, wiring.clock)
+    _wake_bulk_sends(application, services, wiring.clock)
     return application
+
+
+def _wake_bulk_sends(application: BotApplication, services: Services, clock: Clock) -> None:
+    """While a bulk send runs, its progress message is edited every few seconds."""
+
+    async def wake(_: BotContext) -> None:
+        await services.bulk.run_due(clock.now())
+
+    assert application.job_queue is not None
+    every = services.settings.broadcast.progress_seconds
+    application.job_queue.run_repeating(wake, interval=every, first=every, name="bulk-sends")
 
 
 def _wake_due_work(application: BotApplication, due: DueRunner, clock: Clock) -> None:
@@ -234,6 +266,9 @@ def _wake_due_work(application: BotApplication, due: DueRunner, clock: Clock) ->
     application.job_queue.run_repeating(
         wake, interval=WAKE_SECONDS, first=WAKE_SECONDS, name="due-work"
     )
+    # Once at start: what fell due while the bot was down (a scheduled broadcast, a notice, a
+    # bulk send a crash interrupted) is done now, once, not at the first regular wake.
+    application.job_queue.run_once(wake, when=0, name="due-work-at-start")
 
 
 def _build_sender(

@@ -92,6 +92,12 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BroadcastSettings:
+    batch_size: int = 500
+    progress_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class DataSettings:
     districts: str = "districts.toml"
     industries: str = "industries.toml"
@@ -118,6 +124,7 @@ _SECTIONS: dict[str, type] = {
     "sla": SlaSettings,
     "cases": CasesSettings,
     "outbox": OutboxSettings,
+    "broadcast": BroadcastSettings,
     "data": DataSettings,
     "faq": FaqSettings,
     "logging": LoggingSettings,
@@ -138,6 +145,7 @@ class Settings:
     sla: SlaSettings
     cases: CasesSettings
     outbox: OutboxSettings
+    broadcast: BroadcastSettings
     data: DataSettings
     faq: FaqSettings
     logging: LoggingSettings
@@ -331,6 +339,9 @@ def _validate(sections: dict[str, Any], source: str) -> None:
         raise ConfigError(source, "outbox", "rates and retry_base_seconds must be positive")
     if outbox.max_attempts < 1 or outbox.chat_burst < 1 or outbox.group_per_minute < 1:
         raise ConfigError(source, "outbox", "max_attempts, chat_burst, group_per_minute >= 1")
+    broadcast: BroadcastSettings = sections["broadcast"]
+    if broadcast.batch_size < 1 or broadcast.progress_seconds < 1:
+        raise ConfigError(source, "broadcast", "batch_size and progress_seconds must be >= 1")
     if sections["faq"].review_max_age_days < 1:
         raise ConfigError(source, "faq.review_max_age_days", "must be at least 1")
     if not 1 <= sections["webhook"].port <= 65535:

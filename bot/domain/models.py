@@ -287,6 +287,8 @@ class AuditAction(enum.StrEnum):
     REFUSE_CONTACT = "refuse_contact"
     REMOVE_CONTACT = "remove_contact"
     ASSIGN = "assign"
+    BROADCAST = "broadcast"  # an admin sent or scheduled a broadcast
+    BROADCAST_CANCEL = "broadcast_cancel"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,9 @@ STAFF = "staff"  # off <staff id> (deactivate), page <n>
 CONTACT = "contact"  # approve|refuse|remove <contact id>
 LANGUAGE = "lang"  # <language>
 ERASE = "erase"  # yes|no
+BROADCAST = "bc"  # aud district|industry <id>, aud open|urgent, next, send, later, drop,
+#                   cancel <bulk id> (stop a running or scheduled broadcast)
+NOTICES = "ntc"  # mute|unmute
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ STAFF = "staff"
 INVITE = "invite"
 ASSIGN = "assign"
 CONTACTS = "contacts"
+BROADCAST = "broadcast"
+NOTICES = "notices"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(STAFF, _ADMIN),
     Command(INVITE, _ADMIN),
     Command(ASSIGN, _ADMIN),
+    Command(BROADCAST, _ADMIN),
+    Command(NOTICES, _OWNER),
     Command(LANGUAGE, _ALL),
     Command(PRIVACY, _OWNER),
     Command(DELETEME, _OWNER),

@@ -11,6 +11,8 @@ from bot.domain.cases import Actor
 from bot.domain.models import Account, Language, Role
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
+from bot.services.broadcasts import BroadcastService
+from bot.services.bulk import BulkService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.queries import CaseQueries
@@ -45,6 +47,8 @@ class Services:
     staff: StaffService
     onboarding: OnboardingService
     faq: FaqService
+    bulk: BulkService
+    broadcasts: BroadcastService
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

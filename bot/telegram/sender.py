@@ -241,7 +241,10 @@ class OutboxSender:
         except Forbidden as exc:
             await self._give_up(row, f"403 {exc.message}", blocked=True)
         except BadRequest as exc:
-            await self._give_up(row, f"400 {exc.message}", blocked=False)
+            # A chat that does not exist (any more) is as unreachable as a blocked one: the
+            # account is marked inactive and bulk sends skip it until its owner writes again.
+            gone = "chat not found" in exc.message.lower()
+            await self._give_up(row, f"400 {exc.message}", blocked=gone)
         except _NothingToEdit as exc:
             await self._give_up(row, str(exc), blocked=False)
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors

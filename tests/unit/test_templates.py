@@ -154,6 +154,35 @@ SAMPLE: dict[str, Any] = {
         },
     ],
     "review": {"on": {"year": 2026, "month": 12, "day": 1}, "by": "律师 & 审核"},
+    # broadcasts and notices
+    "urgent": False,
+    "zone": "Asia/Shanghai",
+    "state": "sending",
+    "sent": 120,
+    "failed": 1,
+    "remaining": 80,
+    "total": 203,
+    "uncertain": 2,
+    "eta": 3,
+    "muted": False,
+    "broadcasts": [
+        {
+            "id": 3,
+            "status": "scheduled",
+            "due": "2026-03-02T09:00:00+00:00",
+            "sent": 0,
+            "total": 0,
+            "text": "<复工> & 说明",
+        },
+        {
+            "id": 4,
+            "status": "sending",
+            "due": "2026-03-02T09:00:00+00:00",
+            "sent": 5,
+            "total": 9,
+            "text": "b",
+        },
+    ],
 }
 STATUSES = ("active", "pending", "refused", "removed")
 # Templates that branch on a value are rendered once per value: each branch must say something.
@@ -256,6 +285,19 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "faq/thanks": [{"helpful": True}, {"helpful": False}],
+    "broadcasts/message": [{"urgent": False}, {"urgent": True}],
+    "broadcasts/list": [{}, {"broadcasts": []}],
+    "broadcasts/progress": [{"state": s} for s in ("writing", "sending", "done", "cancelled")],
+    "broadcasts/report": [
+        {"state": "done"},
+        {"state": "cancelled", "uncertain": 0, "blocked": 0},
+    ],
+    "broadcasts/cancelled": [{"ok": True}, {"ok": False}],
+    "broadcasts/error": [
+        {"problem": p}
+        for p in ("empty", "too_long", "caption_too_long", "time_format", "past", "too_far", "kind")
+    ],
+    "notices/status": [{"muted": True}, {"muted": False}],
     "staff/assigned": [
         {"ok": True},
         *(
