@@ -13,6 +13,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.domain.models import Role
 from bot.domain.ports import Clock
+from bot.notices import load_notices
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
 from bot.services.broadcasts import BroadcastService
@@ -27,6 +28,7 @@ from bot.services.doorbell import Doorbell
 from bot.services.due import WAKE_SECONDS, DueRunner
 from bot.services.faq import FaqService, load_knowledge_base
 from bot.services.intake import IntakeService
+from bot.services.notices import NoticeWork
 from bot.services.onboarding import OnboardingService
 from bot.services.pending import PendingService
 from bot.services.registration import RegistrationService
@@ -111,8 +113,9 @@ def build_services(
     contacts = ContactService(
         enterprises, people, clock, admins, settings.cases.join_request_days, doorbell
     )
+    bulk_store = BulkStore(db)
     bulk = BulkService(
-        BulkStore(db),
+        bulk_store,
         clock,
         doorbell,
         batch_size=settings.broadcast.batch_size,
@@ -161,7 +164,9 @@ def build_services(
             dialogs, bulk, clock, settings.locale.timezone, settings.districts, settings.industries
         ),
     )
-    due = DueRunner([bulk])
+    # A bad notices.toml raises ConfigError here: one line, and start-up stops.
+    notices = NoticeWork(load_notices(settings), bulk_store, bulk, clock)
+    due = DueRunner([bulk, notices])
     return Wiring(services, clock, due, dialogs, OutboxStore(db), doorbell)
 
 

@@ -102,6 +102,7 @@ class DataSettings:
     districts: str = "districts.toml"
     industries: str = "industries.toml"
     categories: str = "categories.toml"
+    notices: str = "notices.toml"
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,14 @@ class Clock(Protocol):
         ...
 
 
+class Recurrence(Protocol):
+    """A repeating time (a recurring notice's cron expression)."""
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        """The first occurrence strictly after moment, if any."""
+        ...
+
+
 class Waker(Protocol):
     """The outbox sender, told that something was enqueued."""
 
