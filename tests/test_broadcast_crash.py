@@ -5,7 +5,6 @@ only duplicates are sends that were in flight at the kill, and the report counts
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -13,32 +12,22 @@ from pathlib import Path
 
 from bot.storage.database import Database
 from fake_telegram import FakeBotAPI, FakeUser, server_port, start_server
-from tests.conftest import REPO, FakeClock
+from tests.conftest import FakeClock
 from tests.telegram.bulk_seed import seed_into
-from tests.test_cli import bot_env
+from tests.test_cli_environment import start_bot
 
 ADMIN = 9000
 MARK = "停产期间工资支付说明"
 
 
 async def start(port: int, tmp_path: Path, log_name: str) -> asyncio.subprocess.Process:
-    with (tmp_path / log_name).open("wb") as log:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=bot_env(
-                tmp_path,
-                port,
-                LEGAL_AID_TELEGRAM_POLL_TIMEOUT="1",
-                LEGAL_AID_ACCESS_ADMINS=str(ADMIN),
-                LEGAL_AID_BROADCAST_PROGRESS_SECONDS="2",
-            ),
-            cwd=REPO,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+    return await start_bot(
+        port,
+        tmp_path,
+        log_name=log_name,
+        LEGAL_AID_ACCESS_ADMINS=str(ADMIN),
+        LEGAL_AID_BROADCAST_PROGRESS_SECONDS="2",
+    )
 
 
 async def answer(api: FakeBotAPI, user: FakeUser, contains: str, within: float = 30) -> None:

@@ -3,13 +3,31 @@ per owner: 300 registrations through the dialog would take most of a test's time
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
 from bot.domain.models import EnterpriseSource
 from bot.domain.ports import Clock
 from bot.storage.database import Database
 from bot.storage.enterprises import EnterpriseRepository
 from fake_telegram import FakeBotAPI, FakeUser
-from tests.codes import code_number
-from tests.conftest import BotRunner
+from tests.codes import make_code
+from tests.conftest import BotRunner, FakeClock, make_settings
+
+
+@pytest.fixture
+async def limited(api: FakeBotAPI, tmp_path: Path, clock: FakeClock) -> AsyncIterator[BotRunner]:
+    """The bot with Telegram's limits enforced by the fake API (30/s, 1/s per chat)."""
+    api.rate_limits_enabled = True
+    runner = BotRunner(api, make_settings(tmp_path), clock)
+    await runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
 
 DISTRICTS = ("tianjiaan", "datong", "xiejiaji")
 INDUSTRIES = ("manufacturing", "construction")
@@ -32,7 +50,7 @@ async def seed_into(
         user_id = first_id + n
         await enterprises.save_registration(
             telegram_id=user_id,
-            credit_code=code_number(1000 + n),
+            credit_code=make_code(f"91340400MA{n:06d}X"),  # apart from code_number's
             enterprise_name=f"企业{n}",
             district=DISTRICTS[n % len(DISTRICTS)],
             industry=INDUSTRIES[n % len(INDUSTRIES)],

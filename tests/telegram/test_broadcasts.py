@@ -5,27 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from pathlib import Path
-
-import pytest
 
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
-from tests.conftest import ADMIN_ID, BotRunner, FakeClock, make_settings
-from tests.telegram.bulk_seed import district_of, seed_owners
+from tests.conftest import ADMIN_ID, BotRunner
+from tests.telegram.bulk_seed import district_of, limited, seed_owners
 from tests.telegram.people import onboard, open_case, registered_owner, wait
 
 MARK = "复工复产政策说明会"
-
-
-@pytest.fixture
-async def limited(api: FakeBotAPI, tmp_path: Path, clock: FakeClock) -> BotRunner:
-    """The bot with Telegram's limits enforced by the fake API (30/s, 1/s per chat)."""
-    api.rate_limits_enabled = True
-    runner = BotRunner(api, make_settings(tmp_path), clock)
-    await runner.start()
-    yield runner  # type: ignore[misc]
-    await runner.stop()
 
 
 def got(owner: FakeUser, mark: str = MARK) -> int:
@@ -60,6 +47,9 @@ async def button_shown(bot: BotRunner, user: FakeUser, label: str, within: float
         bot.clock.advance(seconds=1)
         bot.app.bot_data["sender"].wake()
         await asyncio.sleep(0.1)
+
+
+__all__ = ["limited"]  # the fixture, imported for pytest
 
 
 async def test_broadcast_to_one_district_reaches_it_once_and_nobody_else(

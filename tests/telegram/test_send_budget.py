@@ -7,22 +7,14 @@ import asyncio
 import time
 from pathlib import Path
 
-import pytest
-
 from bot.domain.outbox import Outgoing
 from bot.storage.outbox import enqueue
 from fake_telegram import FakeBotAPI
 from fake_telegram.ratelimit import RateLimits
 from tests.conftest import BotRunner, FakeClock, make_settings
+from tests.telegram.bulk_seed import limited
 
-
-@pytest.fixture
-async def limited(api: FakeBotAPI, tmp_path: Path, clock: FakeClock) -> BotRunner:
-    api.rate_limits_enabled = True
-    runner = BotRunner(api, make_settings(tmp_path), clock)
-    await runner.start()
-    yield runner  # type: ignore[misc]
-    await runner.stop()
+__all__ = ["limited"]  # the fixture, imported for pytest
 
 
 async def test_replies_and_the_sender_together_stay_within_the_overall_limit(
