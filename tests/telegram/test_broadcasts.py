@@ -276,3 +276,41 @@ async def test_only_admins_and_every_button_rechecks_the_role(
     row = await bot.db.fetchone("SELECT COUNT(*) FROM bulk_sends")
     assert row is not None
     assert row[0] == 0
+
+
+async def test_a_photo_broadcast_is_a_copy_with_its_caption_and_the_dialog_survives_a_restart(
+    bot: BotRunner, api: FakeBotAPI
+) -> None:
+    owners = await seed_owners(bot, api, 4)
+    admin = api.user(ADMIN_ID, first_name="Admin")
+    await admin.send("/broadcast")
+    await admin.send_photo("复工海报 <b>请张贴</b>")
+    assert "发给谁" in admin.inbox[-1].plain
+    await bot.restart()  # the dialog resumes at the audience step
+    await admin.press("下一步：预览 ➡️")
+    preview = admin.inbox[-2]
+    assert preview.kind == "photo"
+    assert "复工海报 <b>请张贴</b>" in preview.plain  # escaped, shown as typed
+    await admin.press("📤 立即发送")
+    await progress_until_done(bot)
+    for owner in owners:
+        photos = [m for m in owner.inbox if m.kind == "photo"]
+        assert len(photos) == 1
+        assert "复工海报 <b>请张贴</b>" in photos[0].plain
+        assert "通知" in photos[0].plain
+
+
+async def test_an_empty_or_overlong_broadcast_is_refused_and_asked_again(
+    bot: BotRunner, api: FakeBotAPI
+) -> None:
+    admin = api.user(ADMIN_ID, first_name="Admin")
+    await admin.send("/broadcast")
+    await admin.send("长" * 3501)
+    assert "最多 3500 字" in admin.inbox[-1].plain
+    await admin.send_photo("说" * 901)
+    assert "最多 900 字" in admin.inbox[-1].plain
+    await admin.send("/cancel")
+    assert "群发已取消，没有发出任何消息" in admin.inbox[-1].plain
+    row = await bot.db.fetchone("SELECT COUNT(*) FROM bulk_sends")
+    assert row is not None
+    assert row[0] == 0

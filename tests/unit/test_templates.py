@@ -191,7 +191,9 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "registration/error_credit_code": [{"rule": r.value} for r in CreditCodeRule],
     "registration/error_phone": [{"rule": r.value} for r in PhoneRule],
     "errors/expected_input": [{"expected": e} for e in ("text", "button", "phone")],
-    "cancelled": [{"dialog": d, "updating": u} for d in ("registration", None) for u in (1, 0)],
+    "cancelled": [
+        {"dialog": d, "updating": u} for d in ("registration", "broadcast", None) for u in (1, 0)
+    ],
     "start": [{"registration": None}, *({"registration": _Registration(s)} for s in STATUSES)],
     "contacts/waiting": [{"registration": _Registration(s)} for s in STATUSES[1:]],
     "registration/saved": [{"status": s, "updating": u} for s in STATUSES[:2] for u in (1, 0)],
