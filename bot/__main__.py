@@ -23,6 +23,7 @@ from bot.app import (
 from bot.export_cli import add_export_command, run_export
 from bot.faq_cli import add_faq_commands, run_faq
 from bot.import_cli import add_import_commands, run_import
+from bot.notices import check_notices
 from bot.sandbox.cli import add_sandbox_command
 from bot.schedule_cli import add_schedule_commands, run_schedule
 from bot.services.faq import FaqError
@@ -179,10 +180,15 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if args.webhook and not webhook_url:
         print("legal-aid-bot: webhook mode needs --webhook-url", file=sys.stderr)
         return 2
+    try:  # before the database is opened: a bad file changes nothing
+        check_notices(settings)
+    except ConfigError as exc:
+        print(f"legal-aid-bot: {exc}", file=sys.stderr)
+        return 2
     db = await _open(settings)
     try:
         application = build_application(settings, db)
-    except FaqError as exc:
+    except (FaqError, ConfigError) as exc:
         await db.close()
         print(f"legal-aid-bot: {exc}", file=sys.stderr)
         return 2

@@ -16,10 +16,13 @@ from bot.domain.models import STAFF_ROLES, Language, Role
 from bot.domain.ports import Clock, DueWork
 from bot.domain.roster import Vocabulary, heading_key
 from bot.domain.timers import CaseTimers
+from bot.notices import load_notices
 from bot.rendering import Renderer
 from bot.services.accounts import AccountService
 from bot.services.albums import AlbumService
 from bot.services.audit import AuditService
+from bot.services.broadcasts import BroadcastService
+from bot.services.bulk import BulkService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.messages import CaseMessages
@@ -35,6 +38,7 @@ from bot.services.faq import FaqService, load_knowledge_base
 from bot.services.figures import FiguresService
 from bot.services.imports import ImportService
 from bot.services.intake import IntakeService
+from bot.services.notices import NoticeWork
 from bot.services.onboarding import OnboardingService
 from bot.services.pending import PendingService
 from bot.services.registration import RegistrationService
@@ -43,6 +47,7 @@ from bot.settings import Settings
 from bot.storage.accounts import AccountRepository
 from bot.storage.albums import AlbumRepository
 from bot.storage.audit import AuditStore
+from bot.storage.bulk import BulkStore
 from bot.storage.cases import CaseRepository
 from bot.storage.database import Database
 from bot.storage.dialogs import DialogRepository
@@ -58,6 +63,7 @@ from bot.storage.timers import CaseTimerStore
 from bot.telegram import (
     account,
     admin,
+    broadcast,
     case_buttons,
     case_commands,
     contacts,
@@ -70,6 +76,7 @@ from bot.telegram import (
     relay,
     staff,
 )
+from bot.telegram.budget import SendBudget
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.context import BotContext, Services
 from bot.telegram.due_jobs import DueScheduler
@@ -139,6 +146,16 @@ def build_services(
     contacts = ContactService(
         enterprises, people, clock, admins, settings.cases.join_request_days, doorbell
     )
+    bulk_store = BulkStore(db)
+    bulk = BulkService(
+        bulk_store,
+        clock,
+        doorbell,
+        batch_size=settings.broadcast.batch_size,
+        progress_seconds=settings.broadcast.progress_seconds,
+        rate=min(settings.outbox.messages_per_second, settings.telegram.max_messages_per_second)
+        or settings.outbox.messages_per_second,
+    )
     choices = {
         "district": settings.districts,
         "industry": settings.industries,
@@ -193,7 +210,13 @@ def build_services(
         figures=figures,
         exports=ExportService(ExportStore(db), audit_log, clock),
         audit=AuditService(audit_log),
+        bulk=bulk,
+        broadcasts=BroadcastService(
+            dialogs, bulk, clock, settings.locale.timezone, settings.districts, settings.industries
+        ),
     )
+    # A bad notices.toml raises ConfigError here: one line, and start-up stops.
+    notices = NoticeWork(load_notices(settings), bulk_store, bulk, clock)
     daily_report = DailyReport(
         figures,
         figure_store,
@@ -204,9 +227,8 @@ def build_services(
     case_timers = CaseTimerWork(
         CaseTimerStore(db), cases, people, enterprises, messages, rules, doorbell
     )
-    # Every timed work, run in this order at each wake; notices and broadcasts append theirs
-    # here. `schedule list` lists whatever is registered.
-    due_works: list[DueWork] = [case_timers, daily_report, albums]
+    # Every timed work, run in this order at each wake. `schedule list` lists them all.
+    due_works: list[DueWork] = [case_timers, daily_report, albums, bulk, notices]
     due = DueRunner(due_works)
     return Wiring(
         services, clock, due, dialogs, OutboxStore(db), InboxStore(db), doorbell, case_timers
@@ -280,13 +302,17 @@ def build_application(
             connect_timeout=tg.connect_timeout, read_timeout=tg.read_timeout + tg.poll_timeout
         )
     )
+    budget = None
     if tg.max_messages_per_second:
+        # One budget for replies and the outbox sender: Telegram has one limit (budget.py).
+        budget = SendBudget(tg.max_messages_per_second)
         # Per-chat buckets, and a 429 holds only its chat (AIORateLimiter held every chat).
-        limiter = ReplyRateLimiter(tg.max_messages_per_second, max_retries=3)
+        limiter = ReplyRateLimiter(tg.max_messages_per_second, max_retries=3, budget=budget)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data["services"] = services
-    sender = _build_sender(services, wiring.outbox, sender_request, wiring.clock)
+    application.bot_data["budget"] = budget
+    sender = _build_sender(services, wiring.outbox, sender_request, wiring.clock, budget)
     wiring.doorbell.attach(sender)
     application.bot_data["sender"] = sender
     inbox = settings.inbox
@@ -309,10 +335,12 @@ def build_application(
     application.add_handler(registration.build(), group=0)
     application.add_handler(intake.conversation(), group=0)
     application.add_handler(onboarding.conversation(), group=0)
+    application.add_handler(broadcast.conversation(), group=0)
     application.add_handlers(case_commands.handlers(), group=0)
     application.add_handlers(case_buttons.handlers(), group=0)
     application.add_handlers(admin.handlers(), group=0)
     application.add_handlers(oversight.handlers(), group=0)
+    application.add_handlers(broadcast.handlers(), group=0)
     application.add_handlers(staff.handlers(), group=0)
     application.add_handlers(contacts.handlers(), group=0)
     application.add_handlers(faq.handlers(), group=0)
@@ -322,7 +350,19 @@ def build_application(
     application.add_error_handler(fallbacks.on_error)
     _wake_due_work(application, wiring)
     relay.wake_albums(application.job_queue)  # albums a restart interrupted: when complete
+    _wake_bulk_sends(application, services, wiring.clock)
     return application
+
+
+def _wake_bulk_sends(application: BotApplication, services: Services, clock: Clock) -> None:
+    """While a bulk send runs, its progress message is edited every few seconds."""
+
+    async def wake(_: BotContext) -> None:
+        await services.bulk.run_due(clock.now())
+
+    assert application.job_queue is not None
+    every = services.settings.broadcast.progress_seconds
+    application.job_queue.run_repeating(wake, interval=every, first=every, name="bulk-sends")
 
 
 def _wake_due_work(application: BotApplication, wiring: Wiring) -> None:
@@ -338,7 +378,11 @@ def _wake_due_work(application: BotApplication, wiring: Wiring) -> None:
 
 
 def _build_sender(
-    services: Services, outbox: OutboxStore, request: BaseRequest | None, clock: Clock
+    services: Services,
+    outbox: OutboxStore,
+    request: BaseRequest | None,
+    clock: Clock,
+    budget: SendBudget | None,
 ) -> OutboxSender:
     """The outbox sender, with a Bot of its own: it owns the rate limits (no AIORateLimiter)."""
     settings = services.settings
@@ -371,6 +415,7 @@ def _build_sender(
         ),
         clock,
         on_undeliverable=services.relay.report_undeliverable,
+        budget=budget,
     )
 
 

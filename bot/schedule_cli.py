@@ -3,7 +3,7 @@
 `list` asks the same `DueRunner` the bot runs (bot/app.py `build_services`), so it shows every
 registered work's upcoming items, in the local timezone. `check` validates the schedule's
 configuration without starting the bot: each entry of CHECKS is one check (the calendar, the
-categories' SLAs; notices and the daily report add theirs). A check returns lines to print
+categories' SLAs, the recurring notices, the daily report). A check returns lines to print
 (warnings start with "warning:") and raises ConfigError for a problem that stops start-up.
 """
 
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.app import SystemClock, build_services
 from bot.domain.models import Urgency
 from bot.domain.schedule import Upcoming
+from bot.notices import load_notices, notices_file
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database, DatabaseUnavailable
 
@@ -122,8 +123,25 @@ def check_categories(settings: Settings, now: datetime) -> list[str]:
     return lines
 
 
+def check_recurring_notices(settings: Settings, now: datetime) -> list[str]:
+    """config/notices.toml: every entry's cron, templates and audience (bot/notices.py)."""
+    notices = load_notices(settings)
+    return [f"notices: {len(notices)} from {notices_file(settings)}"]
+
+
+def check_daily_report(settings: Settings, now: datetime) -> list[str]:
+    """The daily report's time (settings already refuse a malformed one)."""
+    at = settings.schedule.daily_report_at
+    return [f"daily report: {'at ' + at if at else 'off'} ({settings.locale.timezone})"]
+
+
 # Every check `schedule check` runs, in order; other timed work appends its own.
-CHECKS: list[Check] = [check_calendar, check_categories]
+CHECKS: list[Check] = [
+    check_calendar,
+    check_categories,
+    check_recurring_notices,
+    check_daily_report,
+]
 
 
 def _check(settings: Settings, now: datetime) -> int:

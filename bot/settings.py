@@ -108,7 +108,7 @@ class CasesSettings:
 
 @dataclass(frozen=True, slots=True)
 class OutboxSettings:
-    messages_per_second: float = 25.0
+    messages_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     chat_burst: int = 3
     group_per_minute: int = 20
@@ -125,11 +125,18 @@ class InboxSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BroadcastSettings:
+    batch_size: int = 500
+    progress_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class DataSettings:
     districts: str = "districts.toml"
     industries: str = "industries.toml"
     categories: str = "categories.toml"
     calendar: str = "calendar.toml"
+    notices: str = "notices.toml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +162,7 @@ _SECTIONS: dict[str, type] = {
     "cases": CasesSettings,
     "outbox": OutboxSettings,
     "inbox": InboxSettings,
+    "broadcast": BroadcastSettings,
     "data": DataSettings,
     "faq": FaqSettings,
     "logging": LoggingSettings,
@@ -178,6 +186,7 @@ class Settings:
     cases: CasesSettings
     outbox: OutboxSettings
     inbox: InboxSettings
+    broadcast: BroadcastSettings
     data: DataSettings
     faq: FaqSettings
     logging: LoggingSettings
@@ -406,6 +415,9 @@ def _validate(sections: dict[str, Any], source: str) -> None:
         raise ConfigError(
             source, "inbox", "max_attempts and retention_days >= 1, retry_seconds positive"
         )
+    broadcast: BroadcastSettings = sections["broadcast"]
+    if broadcast.batch_size < 1 or broadcast.progress_seconds < 1:
+        raise ConfigError(source, "broadcast", "batch_size and progress_seconds must be >= 1")
     if sections["faq"].review_max_age_days < 1:
         raise ConfigError(source, "faq.review_max_age_days", "must be at least 1")
     try:

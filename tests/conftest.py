@@ -56,6 +56,9 @@ def make_settings(tmp_path: Path, config_dir: Path = CONFIG_DIR, **env: str) -> 
         # No daily report unless a test asks for one: scenarios that move the clock across
         # days would otherwise find reports among the admin's messages.
         "LEGAL_AID_SCHEDULE_DAILY_REPORT_AT": "",
+        # Nor recurring notices (a missing file is no notices): tests/telegram/test_notices.py
+        # names its own file.
+        "LEGAL_AID_DATA_NOTICES": str(tmp_path / "no-notices.toml"),
         **env,
     }
     return load_settings(config_dir, environ)

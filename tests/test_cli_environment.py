@@ -83,16 +83,18 @@ def test_an_unusable_database_is_one_line_and_a_non_zero_exit(
         assert not Path(f"{path}-wal").exists()
 
 
-async def start_bot(port: int, tmp_path: Path, *args: str) -> asyncio.subprocess.Process:
+async def start_bot(
+    port: int, tmp_path: Path, *args: str, log_name: str = "bot.log", **env: str
+) -> asyncio.subprocess.Process:
     """`legal-aid-bot run` as a process against the fake API on port; its log in bot.log."""
-    with (tmp_path / "bot.log").open("wb") as log:
+    with (tmp_path / log_name).open("wb") as log:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
             "run",
             *args,
-            env=bot_env(tmp_path, port, LEGAL_AID_TELEGRAM_POLL_TIMEOUT="1"),
+            env=bot_env(tmp_path, port, LEGAL_AID_TELEGRAM_POLL_TIMEOUT="1", **env),
             cwd=REPO,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,

@@ -301,6 +301,8 @@ class AuditAction(enum.StrEnum):
     EXPORT = "export"
     VIEW_STATS = "view_stats"
     VIEW_HISTORY = "view_history"
+    BROADCAST = "broadcast"  # an admin sent or scheduled a broadcast
+    BROADCAST_CANCEL = "broadcast_cancel"
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,7 @@ class BulkProgress:
     failed: int  # given up, for any reason but a blocked bot
     blocked: int  # given up because the recipient blocked the bot
     pending: int  # not finished yet: waiting, held for a retry, or in flight
+    uncertain: int = 0  # sent, but a send before may have arrived too (in flight at a crash)
 
     @property
     def total(self) -> int:

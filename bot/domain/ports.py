@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.bulk import Audience, BulkSend, BulkStatus, NewBulk
 from bot.domain.cases import Album, AlbumKey, Attachment, CaseCommit, LastAck
 from bot.domain.exports import Table, Window
 from bot.domain.figures import Counts, Overdue, Period, Satisfaction
@@ -46,6 +47,14 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """Return the current time, timezone-aware (UTC)."""
+        ...
+
+
+class Recurrence(Protocol):
+    """A repeating time (a recurring notice's cron expression)."""
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        """The first occurrence strictly after moment, if any."""
         ...
 
 
@@ -556,4 +565,77 @@ class ExportSource(Protocol):
         self, table: Table, window: Window, after: int, limit: int
     ) -> list[dict[str, Any]]:
         """Up to limit rows with id > after created in the window, by id."""
+
+
+class BulkPort(Protocol):
+    """Bulk sends (broadcasts, notices) and the outbox rows they write; times are the caller's."""
+
+    async def count(self, audience: Audience, urgent: bool) -> int:
+        """How many owners the audience reaches now."""
+        ...
+
+    async def create(
+        self,
+        new: NewBulk,
+        at: datetime,
+        *,
+        status: BulkStatus,
+        progress: Callable[[int], Outgoing] | None = None,
+        audit_entry: AuditEntry | None = None,
+        dialog: tuple[str, int, int] | None = None,
+        last_at: datetime | None = None,
+    ) -> int | None:
+        """Store a bulk send with its progress message, audit line and finished dialog, at once;
+        None when that notice occurrence is stored already (last_at is recorded either way)."""
+        ...
+
+    async def start_due(
+        self, at: datetime, progress: dict[int, Outgoing], entries: dict[int, AuditEntry]
+    ) -> list[int]:
+        """Move scheduled sends due at `at` to writing, with their progress messages."""
+        ...
+
+    async def bulk(self, bulk_id: int) -> BulkSend | None:
+        """One bulk send."""
+        ...
+
+    async def with_status(self, statuses: Sequence[BulkStatus]) -> list[BulkSend]:
+        """Bulk sends in these states, soonest first."""
+        ...
+
+    async def write_batch(self, bulk_id: int, at: datetime, size: int) -> int | None:
+        """Write the next batch of recipients and move the cursor atomically; None if not
+        being written."""
+        ...
+
+    async def progressed(
+        self, bulk_id: int, at: datetime, outgoing: Sequence[Outgoing], *, done: bool
+    ) -> bool:
+        """Record a progress edit (finishing when done); False if the send had ended."""
+        ...
+
+    async def cancel(
+        self, bulk_id: int, at: datetime, outgoing: Sequence[Outgoing], audit_entry: AuditEntry
+    ) -> int | None:
+        """Stop a send and drop its unsent rows; None if it had ended."""
+        ...
+
+    async def bulk_progress(self, bulk_id: int) -> BulkProgress:
+        """Count one bulk send's messages."""
+        ...
+
+    async def set_muted(self, telegram_id: int, muted: bool, at: datetime) -> None:
+        """Mute or unmute non-urgent notices for an owner."""
+        ...
+
+    async def muted(self, telegram_id: int) -> bool:
+        """Whether the owner muted non-urgent notices."""
+        ...
+
+    async def notice_state(self) -> dict[str, datetime]:
+        """The last handled occurrence of each recurring notice."""
+        ...
+
+    async def first_seen(self, notice_ids: Sequence[str], at: datetime) -> None:
+        """Record notices never handled as handled up to `at`."""
         ...

@@ -234,18 +234,22 @@ class OutboxStore:
     async def bulk_progress(self, bulk_id: int) -> BulkProgress:
         """How many messages of one bulk send were sent, failed, blocked, or are still to go."""
         rows = await self.db.fetchall(
-            "SELECT status, blocked, COUNT(*) AS n FROM outbox WHERE bulk_id = ? "
+            "SELECT status, blocked, COUNT(*) AS n, SUM(uncertain) AS u FROM outbox "
+            "WHERE bulk_id = ? "
             "GROUP BY status, blocked",
             (bulk_id,),
         )
-        sent = failed = blocked = pending = 0
+        sent = failed = blocked = pending = uncertain = 0
         for r in rows:
             if r["status"] == "sent":
                 sent += r["n"]
+                uncertain += r["u"] or 0
             elif r["status"] == "failed" and r["blocked"]:
                 blocked += r["n"]
             elif r["status"] == "failed":
                 failed += r["n"]
             else:
                 pending += r["n"]
-        return BulkProgress(sent=sent, failed=failed, blocked=blocked, pending=pending)
+        return BulkProgress(
+            sent=sent, failed=failed, blocked=blocked, pending=pending, uncertain=uncertain
+        )

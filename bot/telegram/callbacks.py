@@ -29,6 +29,9 @@ LANGUAGE = "lang"  # <language>
 ERASE = "erase"  # yes|no
 STATS = "stats"  # p today|7d|30d (the period shown)
 AUDIT = "audit"  # pg <page>
+BROADCAST = "bc"  # aud district|industry <id>, aud open|urgent, next, send, later, drop,
+#                   cancel <bulk id> (stop a running or scheduled broadcast)
+NOTICES = "ntc"  # mute|unmute
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,8 @@ CONTACTS = "contacts"
 STATS = "stats"
 EXPORT = "export"
 AUDIT = "audit"
+BROADCAST = "broadcast"
+NOTICES = "notices"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(STATS, _ADMIN),
     Command(EXPORT, _ADMIN),
     Command(AUDIT, _ADMIN),
+    Command(BROADCAST, _ADMIN),
+    Command(NOTICES, _OWNER),
     Command(LANGUAGE, _ALL),
     Command(PRIVACY, _OWNER),
     Command(DELETEME, _OWNER),

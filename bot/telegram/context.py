@@ -13,6 +13,8 @@ from bot.rendering import Renderer
 from bot.services.accounts import AccountService
 from bot.services.albums import AlbumService
 from bot.services.audit import AuditService
+from bot.services.broadcasts import BroadcastService
+from bot.services.bulk import BulkService
 from bot.services.cases.assignment import AssignmentService
 from bot.services.cases.lifecycle import LifecycleService
 from bot.services.cases.queries import CaseQueries
@@ -53,6 +55,8 @@ class Services:
     figures: FiguresService
     exports: ExportService
     audit: AuditService
+    bulk: BulkService
+    broadcasts: BroadcastService
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -21,12 +21,15 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.telegram.sender import Bucket
+
+if TYPE_CHECKING:
+    from bot.telegram.budget import SendBudget
 
 _LOGGER = logging.getLogger(__name__)
 Result = bool | dict[str, Any] | list[dict[str, Any]]
@@ -73,8 +76,11 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         group_per_minute: float = 20.0,
         max_retries: int = 3,
         max_hold: float = 60.0,
+        budget: SendBudget | None = None,
     ) -> None:
         self._overall = Bucket(overall_per_second, overall_per_second)
+        # Given, the overall budget is the one the outbox sender shares (replies first).
+        self.budget = budget
         self._per_chat = per_chat_per_second
         self._group = group_per_minute / 60
         self._burst = chat_burst
@@ -155,6 +161,9 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                 bucket.take(now)
                 break
             await asyncio.sleep(wait)
+        if self.budget is not None:
+            await self.budget.acquire_reply()
+            return
         while True:
             now = time.monotonic()
             wait = self._overall.wait(now)

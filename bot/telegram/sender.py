@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -31,6 +32,9 @@ from bot.domain.outbox import OutboxRow, Outgoing
 from bot.domain.ports import Clock, OutboxPort
 from bot.rendering import Renderer
 from bot.telegram.callbacks import CallbackCodec
+
+if TYPE_CHECKING:
+    from bot.telegram.budget import SendBudget
 
 _LOGGER = logging.getLogger(__name__)
 Undeliverable = Callable[[Outgoing, str], Awaitable[None]]
@@ -106,8 +110,11 @@ class OutboxSender:
         limits: SenderLimits,
         clock: Clock,
         on_undeliverable: Undeliverable | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self.store = store
+        # Shared with the direct replies (bot/telegram/budget.py): Telegram has one limit.
+        self.budget = budget
         self.clock = clock
         self.bot = bot
         self.renderer = renderer
@@ -183,11 +190,18 @@ class OutboxSender:
         busy = set(self._in_flight) | throttled
         if not self._global.ready(now):
             return self._global.wait(now)
-        slots = min(self.limits.max_in_flight - len(self._in_flight), int(self._global.tokens))
+        tokens = int(self._global.tokens)
+        if self.budget is not None:
+            tokens = min(tokens, self.budget.for_sender(now))
+            if tokens <= 0:
+                return max(0.005, self.budget.sender_wait(now))
+        slots = min(self.limits.max_in_flight - len(self._in_flight), tokens)
         rows = await self.store.claim(self.clock.now(), slots, busy)
         for row in rows:
             chat = row.outgoing.chat_id
             self._global.take(now)
+            if self.budget is not None:
+                self.budget.take(now)
             self._chat_bucket(chat).take(now)
             self._in_flight[chat] = asyncio.create_task(self._deliver(row))
         if rows:
@@ -227,7 +241,10 @@ class OutboxSender:
         except Forbidden as exc:
             await self._give_up(row, f"403 {exc.message}", blocked=True)
         except BadRequest as exc:
-            await self._give_up(row, f"400 {exc.message}", blocked=False)
+            # A chat that does not exist (any more) is as unreachable as a blocked one: the
+            # account is marked inactive and bulk sends skip it until its owner writes again.
+            gone = "chat not found" in exc.message.lower()
+            await self._give_up(row, f"400 {exc.message}", blocked=gone)
         except _NothingToEdit as exc:
             await self._give_up(row, str(exc), blocked=False)
         except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors

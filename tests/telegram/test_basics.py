@@ -18,6 +18,7 @@ OWNER_COMMANDS = [
     "mycases",
     "faq",
     "contacts",
+    "notices",
     "language",
     "privacy",
     "deleteme",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.bulk import BroadcastStep
 from bot.domain.cases import TRANSITIONS, Action
 from bot.domain.models import CaseStatus
 from bot.domain.onboarding import OnboardingStep
@@ -54,6 +55,7 @@ def test_the_case_lifecycle_diagram_is_the_transition_table() -> None:
         (CaseStatus, "cases.md"),
         (PendingKind, "cases.md"),
         (OnboardingStep, "staff.md"),
+        (BroadcastStep, "broadcasts.md"),
     ],
     ids=lambda v: getattr(v, "__name__", v),
 )

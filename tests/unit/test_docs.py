@@ -73,10 +73,10 @@ def test_every_command_has_a_description_in_every_language() -> None:
 
 
 # PRODUCT §8, written out independently of commands.py; /contacts comes from issue 9 (a contact
-# can be approved and removed by the others).
+# can be approved and removed by the others), /notices from issue 11 (§3.5: mute notices).
 OWNER_COMMANDS = {
     "start", "help", "register", "ask", "mycases", "faq", "contacts", "language", "privacy",
-    "deleteme", "cancel",
+    "deleteme", "cancel", "notices",
 }  # fmt: skip
 
 

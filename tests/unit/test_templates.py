@@ -166,6 +166,35 @@ SAMPLE: dict[str, Any] = {
         },
     ],
     "review": {"on": {"year": 2026, "month": 12, "day": 1}, "by": "律师 & 审核"},
+    # broadcasts and notices
+    "urgent": False,
+    "zone": "Asia/Shanghai",
+    "state": "sending",
+    "sent": 120,
+    "failed": 1,
+    "remaining": 80,
+    "total": 203,
+    "uncertain": 2,
+    "eta": 3,
+    "muted": False,
+    "broadcasts": [
+        {
+            "id": 3,
+            "status": "scheduled",
+            "due": "2026-03-02T09:00:00+00:00",
+            "sent": 0,
+            "total": 0,
+            "text": "<复工> & 说明",
+        },
+        {
+            "id": 4,
+            "status": "sending",
+            "due": "2026-03-02T09:00:00+00:00",
+            "sent": 5,
+            "total": 9,
+            "text": "b",
+        },
+    ],
 }
 # oversight
 _NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -218,7 +247,9 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "registration/error_credit_code": [{"rule": r.value} for r in CreditCodeRule],
     "registration/error_phone": [{"rule": r.value} for r in PhoneRule],
     "errors/expected_input": [{"expected": e} for e in ("text", "button", "phone")],
-    "cancelled": [{"dialog": d, "updating": u} for d in ("registration", None) for u in (1, 0)],
+    "cancelled": [
+        {"dialog": d, "updating": u} for d in ("registration", "broadcast", None) for u in (1, 0)
+    ],
     "start": [{"registration": None}, *({"registration": _Registration(s)} for s in STATUSES)],
     "contacts/waiting": [{"registration": _Registration(s)} for s in STATUSES[1:]],
     "registration/saved": [{"status": s, "updating": u} for s in STATUSES[:2] for u in (1, 0)],
@@ -344,6 +375,19 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "faq/thanks": [{"helpful": True}, {"helpful": False}],
+    "broadcasts/message": [{"urgent": False}, {"urgent": True}],
+    "broadcasts/list": [{}, {"broadcasts": []}],
+    "broadcasts/progress": [{"state": s} for s in ("writing", "sending", "done", "cancelled")],
+    "broadcasts/report": [
+        {"state": "done"},
+        {"state": "cancelled", "uncertain": 0, "blocked": 0},
+    ],
+    "broadcasts/cancelled": [{"ok": True}, {"ok": False}],
+    "broadcasts/error": [
+        {"problem": p}
+        for p in ("empty", "too_long", "caption_too_long", "time_format", "past", "too_far", "kind")
+    ],
+    "notices/status": [{"muted": True}, {"muted": False}],
     "staff/assigned": [
         {"ok": True},
         *(
