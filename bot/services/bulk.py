@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.domain.bulk import (
     LIVE,
-    RUNNING,
     Audience,
     BulkKind,
     BulkSend,
@@ -238,11 +237,20 @@ class BulkService:
         ]
 
     async def next_due(self, now: datetime) -> datetime | None:
-        """Now while a send runs (its progress is due); else the next scheduled start."""
+        """Now while recipients wait to be written; the next progress edit while a send is
+        being sent; else the next scheduled start.
+
+        A send being sent is not due "now": the due-work job re-plans after every run, and
+        would run again at once, over and over, for the whole broadcast (the bulk-sends job
+        edits its progress every progress_seconds as well).
+        """
         live = await self.live()
-        if any(b.status in RUNNING for b in live):
+        if any(b.status is BulkStatus.WRITING for b in live):
             return now
-        return min((b.due_at for b in live), default=None)
+        times = [b.due_at for b in live if b.status is BulkStatus.SCHEDULED]
+        if any(b.status is BulkStatus.SENDING for b in live):
+            times.append(now + timedelta(seconds=self.progress_seconds))
+        return min(times, default=None)
 
 
 def _figures(progress: BulkProgress | None) -> dict[str, int]:

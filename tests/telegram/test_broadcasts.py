@@ -115,6 +115,8 @@ async def test_case_relays_during_a_broadcast_arrive_within_seconds(
     assert max(delays) < 3.0, delays
     await progress_until_done(limited)
     assert got(owner) == 1  # the registered owner is in "all owners" too
+    # The due-work job woke for the broadcast's edits, not in a loop for its whole length.
+    assert limited.app.bot_data["due_scheduler"].runs < 60
 
 
 async def test_429_retry_after_is_obeyed_and_nobody_gets_it_twice(
