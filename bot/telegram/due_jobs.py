@@ -24,6 +24,9 @@ _LOGGER = logging.getLogger(__name__)
 JOB_NAME = "due-work"
 # Re-plan at least this often even when no row says so (a clock jump, a row written by hand).
 SAFETY_SECONDS = 3600.0
+# After a run that did nothing although something was due (its work keeps failing, e.g. a
+# message that cannot be built), the next run waits this long instead of looping at once.
+IDLE_RETRY_SECONDS = 5.0
 
 
 class DueScheduler:
@@ -37,6 +40,7 @@ class DueScheduler:
         self._target: datetime | None = None  # the clock time the job is planned for
         self._planning: asyncio.Task[None] | None = None
         self._again = False
+        self._fruitless = False  # the last run was due but did nothing
         self.runs = 0  # how many times the job has run (for tests and the benchmark)
 
     @property
@@ -71,6 +75,8 @@ class DueScheduler:
                 return
             target = now + timedelta(seconds=SAFETY_SECONDS)
             if due is not None:
+                if due <= now and self._fruitless:  # still due after a run that did nothing
+                    due = now + timedelta(seconds=IDLE_RETRY_SECONDS)
                 target = min(target, max(due, now))
             if self._job is None or target != self._target:
                 self._schedule(now, target)
@@ -91,8 +97,10 @@ class DueScheduler:
     async def _fire(self, _: Any) -> None:
         self._job = None
         self._target = None
+        done = 0
         try:
-            await self._runner.run_due(self._clock.now())
+            done = await self._runner.run_due(self._clock.now())
         finally:
+            self._fruitless = done == 0
             self.runs += 1
             self.wake()

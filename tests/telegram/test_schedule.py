@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.schedule import Upcoming
+from bot.services.due import DueRunner
 from bot.settings import Settings
+from bot.telegram.due_jobs import IDLE_RETRY_SECONDS, DueScheduler
 from fake_telegram import FakeBotAPI, FakeUser
 from tests.conftest import CONFIG_DIR, BotRunner, FakeClock, make_settings
 from tests.telegram.people import onboard, open_case, wait
@@ -362,3 +365,28 @@ async def test_start_up_warns_once_per_year_no_holiday_schedule_covers(
         await bot.stop()
     warnings = [r.getMessage() for r in caplog.records if "No holiday schedule" in r.getMessage()]
     assert [w.split()[4] for w in warnings] == ["2031:", "2032:"]
+
+
+class _Broken:
+    """Timed work whose item is always due and always fails (a message that cannot be built)."""
+
+    async def run_due(self, now: datetime) -> int:
+        raise RuntimeError("cannot build its message")
+
+    async def upcoming(self, now: datetime) -> list[Upcoming]:
+        return []
+
+    async def next_due(self, now: datetime) -> datetime | None:
+        return now - timedelta(minutes=1)
+
+
+async def test_due_work_that_keeps_failing_is_tried_again_after_a_pause_not_in_a_loop(
+    bot: BotRunner, clock: FakeClock
+) -> None:
+    assert bot.app.job_queue is not None
+    scheduler = DueScheduler(bot.app.job_queue, DueRunner([_Broken()]), clock)
+    scheduler.start()
+    await asyncio.sleep(1.0)
+    assert 1 <= scheduler.runs <= 2  # without the pause: hundreds of runs in that second
+    assert scheduler.planned_at is not None
+    assert scheduler.planned_at >= clock.now() + timedelta(seconds=IDLE_RETRY_SECONDS - 1)
