@@ -26,7 +26,7 @@ from bot.import_cli import add_import_commands, run_import
 from bot.notices import check_notices
 from bot.sandbox.cli import add_sandbox_command
 from bot.schedule_cli import add_schedule_commands, run_schedule
-from bot.services.faq import FaqError
+from bot.services.faq_files import FaqError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.database import Database, DatabaseUnavailable
 from bot.storage.inbox import InboxStore

@@ -14,11 +14,11 @@ from bot.domain.models import Language
 from bot.rendering import Renderer
 from bot.services.faq import (
     EXPIRY_WARNING_DAYS,
-    FaqError,
     KnowledgeBase,
     answer_context,
     load_knowledge_base,
 )
+from bot.services.faq_files import FaqError
 from bot.settings import ConfigError, FaqSettings, Settings, default_config_dir, load_settings
 
 MESSAGE_LIMIT = 4096  # characters in one Telegram message

@@ -15,7 +15,8 @@ from bot.domain.chinese import to_traditional
 from bot.domain.faq import Analyzer
 from bot.domain.models import Language
 from bot.faq_cli import add_faq_commands, run_faq
-from bot.services.faq import FaqError, KnowledgeBase, answer_context, load_knowledge_base
+from bot.services.faq import KnowledgeBase, answer_context, load_knowledge_base
+from bot.services.faq_files import FaqError
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"

@@ -10,7 +10,8 @@ import pytest
 
 from bot.domain.faq import CROSS, Analyzer, FaqIndex, Lexicon
 from bot.faq_cli import run_faq
-from bot.services.faq import FaqError, load_knowledge_base
+from bot.services.faq import load_knowledge_base
+from bot.services.faq_files import FaqError
 from tests.test_faq_kb import CONFIG, cli, entry_toml, make_kb
 
 TODAY = date(2025, 6, 1)

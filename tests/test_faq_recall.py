@@ -14,7 +14,8 @@ from bot.domain.faq.segmentation import boundaries, loose_characters
 from bot.domain.faq.spelling import Speller, sound
 from bot.domain.models import Language
 from bot.faq_cli import run_faq
-from bot.services.faq import FaqError, KnowledgeBase, load_knowledge_base
+from bot.services.faq import KnowledgeBase, load_knowledge_base
+from bot.services.faq_files import FaqError
 from tests.test_faq_kb import CONFIG, cli, entry_toml, make_kb
 
 TODAY = date(2026, 12, 1)
@@ -80,21 +81,24 @@ def test_the_real_colloquial_table_is_loaded(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "key", "problem"),
+    ("file", "text", "key", "problem"),
     [
-        ('[zh]\n"晚点交" = []\n', "zh.晚点交", "non-empty array"),
-        ('[zh]\n"晚点交" = [3]\n', "zh.晚点交[0]", "non-empty string"),
-        ('[fr]\n"x" = "y"\n', "fr", "unknown key"),
+        ("_colloquial.toml", '[zh]\n"晚点交" = []\n', "zh.晚点交", "non-empty array"),
+        ("_colloquial.toml", '[zh]\n"晚点交" = [3]\n', "zh.晚点交[0]", "non-empty string"),
+        ("_colloquial.toml", '[fr]\n"x" = "y"\n', "fr", "unknown key"),
+        ("_outside.toml", '[zh]\nsubjects = "离婚"\n', "zh.subjects", "array of strings"),
+        ("_outside.toml", '[zh]\nsubjects = [""]\n', "zh.subjects[0]", "non-empty string"),
+        ("_outside.toml", "[zh]\nwords = []\n", "zh.words", "unknown key"),
     ],
 )
-def test_a_malformed_colloquial_table_is_named(
-    tmp_path: Path, text: str, key: str, problem: str
+def test_a_malformed_vocabulary_file_is_named(
+    tmp_path: Path, file: str, text: str, key: str, problem: str
 ) -> None:
     folder = make_kb(tmp_path / "faq", {"rent.toml": entry_toml("rent")})
-    (folder / "_colloquial.toml").write_text(text, encoding="utf-8")
+    (folder / file).write_text(text, encoding="utf-8")
     with pytest.raises(FaqError) as caught:
         load_knowledge_base(folder)
-    assert caught.value.file.endswith("_colloquial.toml")
+    assert caught.value.file.endswith(file)
     assert (caught.value.key, problem in caught.value.problem) == (key, True)
 
 
@@ -106,6 +110,72 @@ def test_check_reports_colloquial_words_that_never_match(tmp_path: Path) -> None
     assert load_knowledge_base(folder).check(TODAY) == [
         "_colloquial.toml: zh.晚點交: '晚點交' never matches: use Simplified characters",
         "_colloquial.toml: en.Pay later: 'Pay later' never matches: use words of a-z, 0-9",
+    ]
+
+
+# --------------------------------------------------------------------------- outside subjects
+
+
+def test_a_subject_outside_the_knowledge_base_finds_nothing(tmp_path: Path) -> None:
+    # 商标注册 shares 注册 with the entry's 假冒注册商标; named as outside, it finds nothing.
+    rent = entry_toml("rent", question="有人假冒注册商标卖口罩怎么办？")
+    folder = make_kb(tmp_path / "faq", {"rent.toml": rent})
+    before = load_knowledge_base(folder).lookup("商标咋注册", Language.ZH_HANS, TODAY)
+    assert [h.id for h in before.hits] == ["rent"]
+    (folder / "_outside.toml").write_text('[zh]\nsubjects = ["商标注册"]\n', encoding="utf-8")
+    kb = load_knowledge_base(folder)
+    # Found also with the stop words left out (咋 is one), as the rest of a question is read.
+    for question in ["商标注册要多久", "商标咋注册", "商标怎么注册"]:
+        found = kb.lookup(question, Language.ZH_HANS, TODAY)
+        assert (question, found.hits) == (question, [])
+    notes, _ = kb.explain("商标咋注册", Language.ZH_HANS)
+    assert notes == ["outside the knowledge base: 商标注册"]
+    # A question about a covered subject is still answered.
+    assert [h.id for h in kb.search("假冒注册商标的口罩", Language.ZH_HANS, TODAY)] == ["rent"]
+
+
+def test_a_long_question_that_also_asks_a_covered_thing_is_still_answered(
+    kb: KnowledgeBase,
+) -> None:
+    question = (
+        "疫情期间商场停业三个月，我们租的门面一直关着，房东还要收全额房租，"
+        "能要求减免或者缓交吗？顺便问下商标注册要多久"
+    )
+    notes, _ = kb.explain(question, Language.ZH_HANS)
+    assert "outside the knowledge base: 商标注册" in notes
+    assert [h.id for h in kb.search(question, Language.ZH_HANS, TODAY)][:1] == ["lease-rent-relief"]
+
+
+def test_small_talk_is_dropped_from_a_question(kb: KnowledgeBase) -> None:
+    for talk, lang in [
+        ("你好，請問有人在嗎？", Language.ZH_HANT),
+        ("好的，知道了", Language.ZH_HANS),
+        ("What's your name?", Language.EN),
+        ("ok thanks!", Language.EN),
+    ]:
+        found = kb.lookup(talk, lang, TODAY)
+        assert (talk, found.hits, found.suggestions) == (talk, [], [])
+    hits = kb.search("你好，房租能减免吗？谢谢", Language.ZH_HANS, TODAY)
+    assert [h.id for h in hits][:1] == ["lease-rent-relief"]
+    notes, _ = kb.explain("你好，房租能减免吗？谢谢", Language.ZH_HANS)
+    assert notes[0] == "small talk: 你好 / 谢谢"
+    # Only a whole clause is small talk: 好的 inside a question is part of it.
+    assert Analyzer(Lexicon(zh_small_talk=("好的",))).analyze_query("有没有好的办法").notes == []
+
+
+def test_check_refuses_an_outside_subject_an_entry_is_asked_by(tmp_path: Path) -> None:
+    folder = make_kb(tmp_path / "faq", {"rent.toml": entry_toml("rent")})
+    (folder / "_outside.toml").write_text(
+        '[zh]\nsubjects = ["租金", "离婚", "離婚", "离婚"]\n'
+        '[en]\nsubjects = ["warehouse rent", "Divorce"]\nsmall_talk = ["what\'s up"]\n',
+        encoding="utf-8",
+    )
+    assert load_knowledge_base(folder).check(TODAY) == [
+        "_outside.toml: zh.subjects[3]: '离婚' already listed at [1]",
+        "_outside.toml: zh.subjects: '離婚' never matches: use Simplified characters",
+        "_outside.toml: en.subjects: 'Divorce' never matches: use lower-case words of a-z, 0-9",
+        "_outside.toml: zh.subjects: '租金' is asked in entry rent",
+        "_outside.toml: en.subjects: 'warehouse rent' is asked in entry rent",
     ]
 
 

@@ -5,8 +5,11 @@ base; tests/faq/tuning.toml (short colloquial and out-of-scope questions) by the
 tuned the search; tests/faq/tuning2.toml by a second helper, from the entry list only (no answers,
 no code, no other question set), after the first tuning had been fitted to tuning.toml;
 tests/faq/oos3.toml (150 out-of-scope questions, near misses and chit-chat) by a third, the same
-way. The search is tuned on those four, through general mechanisms (lexicon, colloquial table,
-pinyin, word boundaries, weights and thresholds).
+way; tests/faq/oos4.toml (200 out-of-scope questions) by a fourth who saw not even the entry
+list; tests/faq/oos5.toml (200 out-of-scope questions, many of them hard near misses, and 60
+boundary in-scope ones) by a fifth, from the entry list. The search is tuned on those six,
+through general mechanisms (lexicon, colloquial table, subjects outside the knowledge base,
+small talk, pinyin, word boundaries, weights and thresholds).
 
 tests/faq/heldout.toml was written by a helper who saw neither the knowledge base nor the search
 code, and is never tuned against: its figures estimate accuracy on real questions. The floors
@@ -35,6 +38,8 @@ QUESTIONS = ROOT / "tests" / "faq" / "questions.toml"
 TUNING = ROOT / "tests" / "faq" / "tuning.toml"
 TUNING2 = ROOT / "tests" / "faq" / "tuning2.toml"
 OOS3 = ROOT / "tests" / "faq" / "oos3.toml"
+OOS4 = ROOT / "tests" / "faq" / "oos4.toml"
+OOS5 = ROOT / "tests" / "faq" / "oos5.toml"
 HELDOUT = ROOT / "tests" / "faq" / "heldout.toml"
 TODAY = date(2026, 12, 1)
 
@@ -44,7 +49,7 @@ OUT_OF_SCOPE_TARGET = 0.90
 
 # The held-out figures reached, per style: (top-1, top-3), and the share of out-of-scope
 # questions given no answer. Issue #15's targets are top-1 0.92, top-3 0.97, rejection 0.92 and
-# no style below 0.85 top-3; rejection (0.881) falls short, as the commit log reports.
+# no style below 0.85 top-3: all four are met.
 HELDOUT_FLOORS: dict[str, tuple[float, float]] = {
     "short_colloquial": (0.943, 0.965),
     "colloquial": (0.966, 0.983),
@@ -53,7 +58,7 @@ HELDOUT_FLOORS: dict[str, tuple[float, float]] = {
     "english": (0.934, 0.978),
     "long": (0.966, 1.0),
 }
-HELDOUT_REJECTION_FLOOR = 0.880
+HELDOUT_REJECTION_FLOOR = 0.928
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +102,7 @@ def _outcomes(kb: KnowledgeBase, *paths: Path) -> list[Outcome]:
 
 @pytest.fixture(scope="module")
 def outcomes(kb: KnowledgeBase) -> list[Outcome]:
-    return _outcomes(kb, QUESTIONS, TUNING, TUNING2, OOS3)
+    return _outcomes(kb, QUESTIONS, TUNING, TUNING2, OOS3, OOS4, OOS5)
 
 
 @pytest.fixture(scope="module")

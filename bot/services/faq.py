@@ -1,10 +1,8 @@
-"""FAQ knowledge base: load and validate config/faq/*.toml, search it, report what needs care."""
+"""FAQ knowledge base: check config/faq/*.toml, search it, report what needs care, answer."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,77 +10,41 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.chinese import to_traditional
 from bot.domain.faq import (
     DEFAULT_THRESHOLD,
     SUGGEST_THRESHOLD,
     FaqEntry,
     FaqIndex,
-    FaqLink,
     FaqTopic,
     Hit,
     Lexicon,
     LocalClaim,
     Lookup,
     Match,
-    Measure,
     MeasureState,
     Moment,
-    Review,
     is_chinese_word,
     is_english_word,
     localized,
+    normalize,
     stem,
 )
 from bot.domain.models import Language
 from bot.domain.ports import Clock
-
-TOPICS_FILE = "_topics.toml"
-LEXICON_FILE = "_lexicon.toml"
-COLLOQUIAL_FILE = "_colloquial.toml"
-# Languages an author writes; Traditional Chinese is converted from Simplified when absent.
-AUTHORED = (Language.ZH_HANS, Language.EN)
-_LANGUAGE_CODES = frozenset(Language)
-_LANGUAGES = ", ".join(Language)
-
-_ENTRY_KEYS = frozenset(
-    {
-        "id",
-        "topic",
-        "valid_from",
-        "valid_until",
-        "question",
-        "phrasings",
-        "keywords",
-        "answer",
-        "references",
-        "links",
-        "measures",
-        "review",
-        "local_practice",
-        "unverified",
-    }
+from bot.services.faq_files import (
+    AUTHORED,
+    COLLOQUIAL_FILE,
+    LEXICON_FILE,
+    OUTSIDE_FILE,
+    TOPICS_FILE,
+    read_folder,
 )
-_LINK_KEYS = frozenset({"label", "phone", "url"})
-_MEASURE_KEYS = frozenset({"from", "until", "instrument", "text"})
-_REVIEW_KEYS = frozenset({"on", "by"})
-_LOCAL_KEYS = frozenset({"claim", "confirmed_on", "confirmed_by"})
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-_YEAR = re.compile(r"[0-9]{4}")
+
 EXPIRY_WARNING_DAYS = 30
 REVIEW_MAX_AGE_DAYS = 180
-_TOPIC_KEYS = frozenset({"id", "name"})
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PHONE = re.compile(r"[0-9]+")
 _URL = re.compile(r"https://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?")
-
-
-class FaqError(Exception):
-    """A malformed knowledge-base file; str() names the file, the key and the problem."""
-
-    def __init__(self, file: str, key: str, problem: str) -> None:
-        super().__init__(f"{file}: {key}: {problem}")
-        self.file, self.key, self.problem = file, key, problem
 
 
 @dataclass(slots=True)
@@ -151,7 +113,11 @@ class KnowledgeBase:
         for topic in self.topics:
             if not self.listing(today, topic.id):
                 problems.append(f"{TOPICS_FILE}: topic: {topic.id!r} has no entry valid on {today}")
-        return problems + _check_lexicon(LEXICON_FILE, self.lexicon)
+        return (
+            problems
+            + _check_lexicon(LEXICON_FILE, self.lexicon)
+            + _check_outside(OUTSIDE_FILE, self.lexicon, self.entries)
+        )
 
     def warnings(
         self,
@@ -320,6 +286,63 @@ def _check_lexicon(file: str, lexicon: Lexicon) -> list[str]:
     return problems
 
 
+def _check_outside(file: str, lexicon: Lexicon, entries: tuple[FaqEntry, ...]) -> list[str]:
+    # A subject is outside only if no entry is asked by it: one that an entry's question,
+    # phrasings or keywords use would turn that entry's own askers away.
+    problems = _listed_twice(file, "zh.subjects", lexicon.zh_outside)
+    problems += _listed_twice(file, "en.subjects", lexicon.en_outside)
+    lists = [
+        ("zh.subjects", lexicon.zh_outside, is_chinese_word),
+        ("zh.small_talk", lexicon.zh_small_talk, is_chinese_word),
+        ("en.subjects", lexicon.en_outside, _is_english_phrase),
+        ("en.small_talk", lexicon.en_small_talk, _is_english_talk),
+    ]
+    for key, words, valid in lists:
+        for word in words:
+            if not valid(word):
+                problems.append(f"{file}: {key}: {word!r} never matches: {_WRITE_AS[key]}")
+    asked = {lang: _asked_texts(entries, lang) for lang in (Language.ZH_HANS, Language.EN)}
+    for word in lexicon.zh_outside:
+        for entry_id, text in asked[Language.ZH_HANS]:
+            if word in text:
+                problems.append(f"{file}: zh.subjects: {word!r} is asked in entry {entry_id}")
+                break
+    for word in lexicon.en_outside:
+        whole = re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
+        for entry_id, text in asked[Language.EN]:
+            if whole.search(text):
+                problems.append(f"{file}: en.subjects: {word!r} is asked in entry {entry_id}")
+                break
+    return problems
+
+
+_WRITE_AS = {
+    "zh.subjects": "use Simplified characters",
+    "zh.small_talk": "use Simplified characters",
+    "en.subjects": "use lower-case words of a-z, 0-9",
+    "en.small_talk": "use lower-case words of a-z, 0-9 (and ')",
+}
+
+
+def _is_english_phrase(phrase: str) -> bool:
+    # Subjects are looked for once punctuation reads as a space: "non-compete" as "non compete".
+    return all(is_english_word(w) for w in phrase.split())
+
+
+def _is_english_talk(phrase: str) -> bool:
+    # Small talk is compared clause by clause, apostrophes ignored: "what's your name".
+    return _is_english_phrase(phrase.replace("'", ""))
+
+
+def _asked_texts(entries: tuple[FaqEntry, ...], lang: Language) -> list[tuple[str, str]]:
+    """Each entry's question, phrasings and keywords in a language, folded as a query is."""
+    texts = []
+    for e in entries:
+        asked = [e.question.get(lang, ""), *e.phrasings.get(lang, ()), *e.keywords.get(lang, ())]
+        texts.append((e.id, normalize("\n".join(asked))))
+    return texts
+
+
 def _listed_twice(file: str, key: str, words: tuple[str, ...]) -> list[str]:
     first: dict[str, int] = {}
     problems = []
@@ -338,252 +361,9 @@ def _both_sides(key: str, table: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def load_knowledge_base(folder: Path, threshold: float = DEFAULT_THRESHOLD) -> KnowledgeBase:
-    """Read _topics.toml, _lexicon.toml and every <id>.toml; raise FaqError on a malformed file."""
-    if not folder.is_dir():
-        raise FaqError(str(folder), "-", "no such folder")
-    topics_path = folder / TOPICS_FILE
-    raw_topics = _read(topics_path).get("topic")
-    if not isinstance(raw_topics, list) or not raw_topics:
-        raise FaqError(str(topics_path), "topic", "needs at least one [[topic]] table")
-    topics = tuple(_topic(t, str(topics_path), f"topic[{i}]") for i, t in enumerate(raw_topics))
-    lexicon_path = folder / LEXICON_FILE
-    lexicon = _lexicon(_read(lexicon_path), str(lexicon_path))
-    colloquial_path = folder / COLLOQUIAL_FILE
-    if colloquial_path.is_file():
-        zh, en = _colloquial(_read(colloquial_path), str(colloquial_path))
-        lexicon = dataclasses.replace(lexicon, zh_colloquial=zh, en_colloquial=en)
-    paths = [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith("_")]
-    entries = tuple(_entry(_read(path), str(path)) for path in paths)
-    files = tuple(p.name for p in paths)
-    return KnowledgeBase(folder, topics, entries, lexicon, files, threshold)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise FaqError(str(path), "-", "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FaqError(str(path), "-", f"not valid TOML ({exc})") from None
-
-
-def _topic(raw: object, file: str, key: str) -> FaqTopic:
-    table = _table(raw, file, key, _TOPIC_KEYS)
-    return FaqTopic(
-        id=_string(table.get("id"), file, f"{key}.id"),
-        name=_texts(table.get("name"), file, f"{key}.name"),
-    )
-
-
-def _entry(raw: dict[str, Any], file: str) -> FaqEntry:
-    table = _table(raw, file, "-", _ENTRY_KEYS)
-    references = _list(table.get("references", []), file, "references")
-    links = _list(table.get("links", []), file, "links")
-    return FaqEntry(
-        id=_string(table.get("id"), file, "id"),
-        topic=_string(table.get("topic"), file, "topic"),
-        question=_texts(table.get("question"), file, "question"),
-        answer=_texts(table.get("answer"), file, "answer"),
-        phrasings=_text_lists(table.get("phrasings", {}), file, "phrasings"),
-        keywords=_text_lists(table.get("keywords", {}), file, "keywords"),
-        references=tuple(_texts(r, file, f"references[{i}]") for i, r in enumerate(references)),
-        links=tuple(_link(link, file, f"links[{i}]") for i, link in enumerate(links)),
-        valid_from=_date(table.get("valid_from"), file, "valid_from"),
-        valid_until=_date(table.get("valid_until"), file, "valid_until"),
-        measures=tuple(
-            _measure(m, file, f"measures[{i}]")
-            for i, m in enumerate(_list(table.get("measures", []), file, "measures"))
-        ),
-        review=None if "review" not in table else _review(table["review"], file),
-        local_practice=tuple(
-            _local_claim(c, file, f"local_practice[{i}]")
-            for i, c in enumerate(_list(table.get("local_practice", []), file, "local_practice"))
-        ),
-        unverified=_words(table.get("unverified", []), file, "unverified"),
-    )
-
-
-def _measure(raw: object, file: str, key: str) -> Measure:
-    table = _table(raw, file, key, _MEASURE_KEYS)
-    return Measure(
-        text=_texts(table.get("text"), file, f"{key}.text"),
-        instrument=_texts(table.get("instrument"), file, f"{key}.instrument"),
-        start=_moment(table.get("from"), file, f"{key}.from", last=False),
-        end=None if "until" not in table else _moment(table["until"], file, f"{key}.until"),
-    )
-
-
-def _moment(raw: object, file: str, key: str, last: bool = True) -> Moment:
-    # A source often dates a measure only to the month or the year: the answer then says no
-    # more than the source, and the measure counts from the first (or to the last) day of it.
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return Moment.day(raw)
-    if isinstance(raw, str) and (month := _MONTH.fullmatch(raw)) and 1 <= int(month[2]) <= 12:
-        return Moment.month(int(month[1]), int(month[2]))
-    if isinstance(raw, str) and _YEAR.fullmatch(raw):
-        return Moment.year(int(raw))
-    if raw is None:
-        raise FaqError(file, key, "missing")
-    raise FaqError(file, key, 'must be a date like 2025-01-31, or "2025-01" or "2025"')
-
-
-def _review(raw: object, file: str) -> Review:
-    table = _table(raw, file, "review", _REVIEW_KEYS)
-    on = _date(table.get("on"), file, "review.on")
-    if on is None:
-        raise FaqError(file, "review.on", "missing")
-    return Review(on=on, by=_texts(table.get("by"), file, "review.by"))
-
-
-def _local_claim(raw: object, file: str, key: str) -> LocalClaim:
-    table = _table(raw, file, key, _LOCAL_KEYS)
-    by = table.get("confirmed_by")
-    return LocalClaim(
-        claim=_string(table.get("claim"), file, f"{key}.claim"),
-        confirmed_on=_date(table.get("confirmed_on"), file, f"{key}.confirmed_on"),
-        confirmed_by=None if by is None else _string(by, file, f"{key}.confirmed_by"),
-    )
-
-
-def _lexicon(raw: dict[str, Any], file: str) -> Lexicon:
-    table = _table(raw, file, "-", frozenset({"zh", "en"}))
-    zh = _section(table.get("zh"), file, "zh", frozenset({"stop_words", "synonyms"}))
-    en = _section(table.get("en"), file, "en", frozenset({"stop_words", "synonyms", "phrases"}))
-    return Lexicon(
-        zh_stop_words=_words(zh.get("stop_words"), file, "zh.stop_words"),
-        zh_synonyms=_word_table(zh.get("synonyms"), file, "zh.synonyms"),
-        en_stop_words=_words(en.get("stop_words"), file, "en.stop_words"),
-        en_synonyms=_word_table(en.get("synonyms"), file, "en.synonyms"),
-        en_phrases=_word_table(en.get("phrases"), file, "en.phrases"),
-    )
-
-
-def _colloquial(
-    raw: dict[str, Any], file: str
-) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    table = _table(raw, file, "-", frozenset({"zh", "en"}))
-    tables = []
-    for lang in ("zh", "en"):
-        section = table.get(lang, {})
-        if not isinstance(section, dict):
-            raise FaqError(file, lang, 'must be a table of "phrase" = ["meaning", ...]')
-        meanings: dict[str, tuple[str, ...]] = {}
-        for phrase, value in section.items():
-            key = f"{lang}.{phrase}"
-            values = [value] if isinstance(value, str) else value
-            if not phrase.strip():
-                raise FaqError(file, f'{lang}.""', "an empty phrase")
-            if not isinstance(values, list) or not values:
-                raise FaqError(file, key, "must be a meaning or a non-empty array of meanings")
-            meanings[phrase] = tuple(_string(v, file, f"{key}[{i}]") for i, v in enumerate(values))
-        tables.append(meanings)
-    return tables[0], tables[1]
-
-
-def _section(raw: object, file: str, key: str, allowed: frozenset[str]) -> dict[str, Any]:
-    if raw is None:
-        raise FaqError(file, key, "missing")
-    return _table(raw, file, key, allowed)
-
-
-def _words(raw: object, file: str, key: str) -> tuple[str, ...]:
-    if raw is None:
-        raise FaqError(file, key, "missing")
-    if not isinstance(raw, list):
-        raise FaqError(file, key, "must be an array of strings")
-    return tuple(_string(v, file, f"{key}[{i}]") for i, v in enumerate(raw))
-
-
-def _word_table(raw: object, file: str, key: str) -> dict[str, str]:
-    if raw is None:
-        raise FaqError(file, key, "missing")
-    if not isinstance(raw, dict):
-        raise FaqError(file, key, 'must be a table of "word" = "meaning"')
-    table: dict[str, str] = {}
-    for word, meaning in raw.items():
-        if not word.strip():
-            raise FaqError(file, f'{key}.""', "an empty word")
-        table[word] = _string(meaning, file, f"{key}.{word}")
-    return table
-
-
-def _link(raw: object, file: str, key: str) -> FaqLink:
-    table = _table(raw, file, key, _LINK_KEYS)
-    phone, url = table.get("phone"), table.get("url")
-    if (phone is None) == (url is None):
-        raise FaqError(file, key, "needs exactly one of phone or url")
-    return FaqLink(
-        label=_texts(table.get("label"), file, f"{key}.label"),
-        phone=None if phone is None else _string(phone, file, f"{key}.phone"),
-        url=None if url is None else _string(url, file, f"{key}.url"),
-    )
-
-
-def _table(raw: object, file: str, key: str, allowed: frozenset[str]) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise FaqError(file, key, "must be a table")
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        where = unknown[0] if key == "-" else f"{key}.{unknown[0]}"
-        raise FaqError(file, where, "unknown key (a typo?)")
-    return raw
-
-
-def _list(raw: object, file: str, key: str) -> list[object]:
-    if not isinstance(raw, list):
-        raise FaqError(file, key, "must be an array of tables ([[...]])")
-    return raw
-
-
-def _string(raw: object, file: str, key: str) -> str:
-    if raw is None:
-        raise FaqError(file, key, "missing")
-    if not isinstance(raw, str) or not raw.strip():
-        raise FaqError(file, key, "must be a non-empty string")
-    return raw.strip()
-
-
-def _languages(raw: object, file: str, key: str) -> dict[str, Any]:
-    if raw is None:
-        raise FaqError(file, key, "missing")
-    if not isinstance(raw, dict):
-        raise FaqError(file, key, f"must be a table of languages ({_LANGUAGES})")
-    for lang in raw:
-        if lang not in _LANGUAGE_CODES:
-            raise FaqError(file, f"{key}.{lang}", f"unknown language (use {_LANGUAGES})")
-    return raw
-
-
-def _texts(raw: object, file: str, key: str) -> dict[str, str]:
-    table = _languages(raw, file, key)
-    texts = {lang: _string(v, file, f"{key}.{lang}") for lang, v in table.items()}
-    if Language.ZH_HANT.value not in texts and Language.ZH_HANS.value in texts:
-        texts[Language.ZH_HANT.value] = to_traditional(texts[Language.ZH_HANS.value])
-    return texts
-
-
-def _text_lists(raw: object, file: str, key: str) -> dict[str, tuple[str, ...]]:
-    table = _languages(raw, file, key)
-    lists: dict[str, tuple[str, ...]] = {}
-    for lang, values in table.items():
-        if not isinstance(values, list):
-            raise FaqError(file, f"{key}.{lang}", "must be an array of strings")
-        lists[lang] = tuple(_string(v, file, f"{key}.{lang}[{i}]") for i, v in enumerate(values))
-    if Language.ZH_HANT.value not in lists and Language.ZH_HANS.value in lists:
-        lists[Language.ZH_HANT.value] = tuple(
-            to_traditional(v) for v in lists[Language.ZH_HANS.value]
-        )
-    return lists
-
-
-def _date(raw: object, file: str, key: str) -> date | None:
-    if raw is None:
-        return None
-    # tomllib returns datetime (a date subclass) for a date-time: entries change by whole days.
-    if not isinstance(raw, date) or isinstance(raw, datetime):
-        raise FaqError(file, key, "must be a date like 2025-01-31")
-    return raw
+    """Read a knowledge-base folder (bot/services/faq_files.py); raise FaqError if malformed."""
+    read = read_folder(folder)
+    return KnowledgeBase(folder, read.topics, read.entries, read.lexicon, read.files, threshold)
 
 
 class QueryStore(Protocol):
@@ -604,10 +384,11 @@ class Answer:
     ("did you mean").
     """
 
-    query_id: int
+    query_id: int | None  # None for small talk, which is not kept
     best: FaqEntry | None
     alternatives: tuple[FaqEntry, ...]
     suggestions: tuple[FaqEntry, ...] = ()
+    small_talk: bool = False  # only a greeting or thanks: nothing was asked
 
 
 class FaqService:
@@ -635,6 +416,9 @@ class FaqService:
         """Search the question; keep it (for "ask a counsel" and for admins)."""
         question = text.strip()[:1000]
         found = self.kb.lookup(question, lang, self.today(), limit=3)
+        if found.small_talk:
+            # "你好", "谢谢": not a question nobody could answer, so not kept for admins.
+            return Answer(None, None, (), small_talk=True)
         entries = tuple(e for e in (self.kb.entry(h.id) for h in found.hits) if e is not None)
         suggested = tuple(
             e for e in (self.kb.entry(h.id) for h in found.suggestions) if e is not None

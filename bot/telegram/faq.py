@@ -172,6 +172,10 @@ async def answer_text(update: Update, context: BotContext) -> None:
         await show_entry(update, context, found.best, found.query_id, found.alternatives)
         return
     labels = context.services.renderer
+    topics = [button(context, update, labels.label(lang, "faq_topics"), PREFIX, "home")]
+    if found.small_talk:  # a greeting or thanks: a greeting back, and how to ask
+        await reply(update, context, "faq/small_talk", keyboard([topics]))
+        return
     # Nothing good enough to answer with: the borderline entries, if any, as "did you mean".
     rows = [
         [
@@ -199,7 +203,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
                 str(found.query_id),
             )
         ],
-        [button(context, update, labels.label(lang, "faq_topics"), PREFIX, "home")],
+        topics,
     ]
     template = "faq/did_you_mean" if found.suggestions else "faq/no_match"
     await reply(update, context, template, keyboard(rows))

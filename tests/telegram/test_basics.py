@@ -143,6 +143,8 @@ async def test_unknown_command_and_stray_input_get_an_answer(
     assert "请先登记企业" in last_text(owner)
     await register(owner)
     await owner.send("你好")
+    assert "请直接用自己的话输入您的问题" in last_text(owner)  # a greeting gets one back
+    await owner.send("今天天气怎么样")
     assert "没有找到与您的问题足够匹配的解答" in last_text(owner)  # free text goes to the FAQ
 
 

@@ -159,3 +159,24 @@ async def test_a_borderline_question_gets_did_you_mean_buttons(
     row = await bot.db.fetchone("SELECT text, best_entry FROM faq_queries")
     assert row is not None
     assert tuple(row) == ("员工的事", None)  # unanswered, for admins
+
+
+async def test_small_talk_gets_a_greeting_back_and_is_not_kept(
+    bot: BotRunner, owner: FakeUser
+) -> None:
+    await owner.send("你好，请问有人在吗？")
+    message = owner.last
+    assert message is not None
+    assert message.plain.startswith("您好！请直接用自己的话输入您的问题")
+    assert "没有找到" not in message.plain
+    assert message.button_labels == ["📚 按主题浏览"]
+    await owner.press("📚 按主题浏览", message)
+    assert "请选择主题" in last_text(owner)
+    # A greeting is not a question nobody could answer: admins do not see it.
+    assert await bot.db.fetchone("SELECT text FROM faq_queries") is None
+    # A greeting before a question does not stand in the question's way.
+    await owner.send("你好，停业期间房租能减免吗？谢谢")
+    assert DISCLAIMER in last_text(owner)
+    row = await bot.db.fetchone("SELECT best_entry FROM faq_queries")
+    assert row is not None
+    assert row[0] == "lease-rent-relief"

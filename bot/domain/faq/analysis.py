@@ -32,6 +32,13 @@ class Lexicon:
     # _colloquial.toml): "晚点交" -> ("缓交",), "pay later" -> ("defer",).
     zh_colloquial: dict[str, tuple[str, ...]] = field(default_factory=dict)
     en_colloquial: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the programme does not answer (config/faq/_outside.toml): subjects no entry covers
+    # ("离婚", "trademark"), found anywhere in a question; and small talk ("有人在吗", "thanks"),
+    # recognised only as a whole clause.
+    zh_outside: tuple[str, ...] = ()
+    en_outside: tuple[str, ...] = ()
+    zh_small_talk: tuple[str, ...] = ()
+    en_small_talk: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,9 @@ class Query:
     literal: list[str]
     notes: list[str]  # what was read differently, for `faq search --explain`
     corrected: set[str] = field(default_factory=set)  # terms made by correcting a typo
+    # Subjects outside the knowledge base the question names: each weighs against every entry.
+    outside: list[str] = field(default_factory=list)
+    small_talk: list[str] = field(default_factory=list)  # clauses that ask nothing, left out
 
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -55,6 +65,10 @@ CROSS = "~"  # marks a character pair across a word boundary
 _PUNCTUATION = re.compile(r"[^\w]+|_")
 _CHINESE_WORD = re.compile(rf"[{_CJK}]+")
 _ENGLISH_WORD = re.compile(r"[a-z0-9]+")
+# Clauses end at punctuation other than an apostrophe, not at spaces: "what's your name".
+_CLAUSE = re.compile("[^\\w\\s'’]+|_")
+# Sentence-final particles, ignored when a clause is compared with small talk: 在吗 is 在呢.
+_PARTICLES = "吗呢啊呀吧么哦啦嘛"
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
@@ -116,16 +130,26 @@ class Analyzer:
         self._en_phrase_lengths = sorted({len(p) for p in self._en_phrases}, reverse=True)
         self._en_phrase_starts = frozenset(p[0] for p in self._en_phrases)
         self._colloquial = {**lexicon.zh_colloquial, **lexicon.en_colloquial}
-        self._colloquial_re = _colloquial_pattern(lexicon.zh_colloquial, lexicon.en_colloquial)
+        self._colloquial_re = _phrase_pattern([*lexicon.zh_colloquial], [*lexicon.en_colloquial])
+        self._outside_re = _phrase_pattern(
+            [normalize(w) for w in lexicon.zh_outside], [w.lower() for w in lexicon.en_outside]
+        )
+        self._small_talk = frozenset(
+            _clause_key(normalize(w)) for w in lexicon.zh_small_talk + lexicon.en_small_talk
+        )
 
     def analyze(self, text: str) -> list[str]:
         """Turn text into search terms: Chinese characters and bigrams, English word stems."""
         return self._terms(normalize(text), None, None)
 
     def analyze_query(self, text: str, speller: Speller | None = None) -> Query:
-        """Read a question: colloquial words as what they mean, homophone typos corrected."""
+        """Read a question: small talk left out, subjects outside the knowledge base taken out,
+        colloquial words read as what they mean, a homophone typo corrected."""
         notes: list[str] = []
         literal: list[str] = []
+        text, talk = self._without_small_talk(normalize(text), notes)
+        # Punctuation between words as a space, so "can't pay" reads as the phrase "can t pay".
+        text, outside = self._without_outside(_PUNCTUATION.sub(" ", text), notes)
 
         def meaning(match: re.Match[str]) -> str:
             phrase = match.group()
@@ -135,10 +159,39 @@ class Analyzer:
             # Bars keep the meaning from gluing to its neighbours into false bigrams.
             return "|" + "|".join(meanings) + "|"
 
-        # Punctuation between words as a space, so "can't pay" reads as the phrase "can t pay".
-        text = self._colloquial_re.sub(meaning, _PUNCTUATION.sub(" ", normalize(text)))
+        text = self._colloquial_re.sub(meaning, text)
         corrected: set[str] = set()
-        return Query(self._terms(text, speller, notes, corrected), literal, notes, corrected)
+        terms = self._terms(text, speller, notes, corrected)
+        return Query(terms, literal, notes, corrected, outside, talk)
+
+    def _without_small_talk(self, text: str, notes: list[str]) -> tuple[str, list[str]]:
+        if not self._small_talk:
+            return text, []
+        clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+        talk = [c.strip() for c in clauses if _clause_key(c) in self._small_talk]
+        if not talk:
+            return text, []
+        notes.append(f"small talk: {' / '.join(talk)}")
+        return " | ".join(c for c in clauses if c.strip() not in talk), talk
+
+    def _without_outside(self, text: str, notes: list[str]) -> tuple[str, list[str]]:
+        outside: list[str] = []
+
+        def subject(match: re.Match[str]) -> str:
+            outside.append(match.group())
+            return "|"
+
+        def bare(run: re.Match[str]) -> str:
+            # Also with the stop words left out, as the rest of the question is read:
+            # 商标怎么注册 and 商标咋注册 name the subject 商标注册.
+            without = self._zh_stop_re.sub("", run.group())
+            found = self._outside_re.search(without)
+            return self._outside_re.sub(subject, without) if found else run.group()
+
+        text = _CHINESE_WORD.sub(bare, self._outside_re.sub(subject, text))
+        if outside:
+            notes.append(f"outside the knowledge base: {' / '.join(outside)}")
+        return text, outside
 
     def _terms(
         self,
@@ -222,9 +275,13 @@ class Analyzer:
         return terms
 
 
-def _colloquial_pattern(
-    zh: dict[str, tuple[str, ...]], en: dict[str, tuple[str, ...]]
-) -> re.Pattern[str]:
+def _clause_key(clause: str) -> str:
+    """A clause as small talk is compared: no spaces, no final particles (在吗 and 在 alike)."""
+    bare = "".join(clause.replace("'", "").replace("’", "").split())
+    return bare.rstrip(_PARTICLES) or bare
+
+
+def _phrase_pattern(zh: Iterable[str], en: Iterable[str]) -> re.Pattern[str]:
     # Longest first; English phrases only as whole words ("pay later", not "repay laterally").
     phrases = [(p, re.escape(p)) for p in zh] + [
         (p, rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])") for p in en
