@@ -24,6 +24,10 @@ class Destination(enum.Enum):
     PENDING = "pending"  # the input the user was asked for
     CASE = "case"  # a case's conversation
     CHOOSE = "choose"  # an owner with several open cases: held, "which case?"
+    # Held for "which case?", but one open case is left (the others ended meanwhile): every
+    # held message goes to it. With none left, they are offered as a new request.
+    HELD_TO_CASE = "held_to_case"
+    HELD_NEW_REQUEST = "held_new_request"
     STAFF_WHICH = "staff_which"  # staff wrote without replying to a case message
     NONE = "none"  # not about a case: the FAQ / help answers
 
@@ -112,9 +116,16 @@ class PendingService:
         held: tuple[Held, ...],
         open_cases: list[Case] | None = None,
     ) -> Route:
-        """Keep every message written before the owner chose (stored), and ask again."""
+        """Keep every message written before the owner chose (stored), and ask again; unless
+        the choice is gone: one open case left takes them all, none left offers a new request."""
         if open_cases is None:
             open_cases = await self._queries.owner_cases(actor, open_only=True)
+        if not open_cases:
+            offer = Pending(PendingKind.NEW_REQUEST, held=held)
+            await self.expect(chat_id, actor.telegram_id, offer)
+            return Route(Destination.HELD_NEW_REQUEST, pending=offer)
         waiting = Pending(PendingKind.CHOOSE_CASE, held=held)
         await self.expect(chat_id, actor.telegram_id, waiting)
+        if len(open_cases) == 1:
+            return Route(Destination.HELD_TO_CASE, pending=waiting, case=open_cases[0])
         return Route(Destination.CHOOSE, pending=waiting, choices=open_cases)

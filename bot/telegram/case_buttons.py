@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.cases import Action, Actor, NotAllowed, allows, may_act
 from bot.domain.models import Case, CaseStatus, Role
-from bot.domain.pending import Pending, PendingKind, runs
+from bot.domain.pending import Pending, PendingKind
 from bot.services.cases.lifecycle import STARS
 from bot.telegram import callbacks, keyboards
 from bot.telegram.callbacks import CallbackCodec
@@ -31,6 +31,7 @@ from bot.telegram.common import (
     user_id,
 )
 from bot.telegram.context import BotContext
+from bot.telegram.relay import deliver_held
 
 _LOGGER = logging.getLogger(__name__)
 Press = Callable[[Update, BotContext, Actor, Case, tuple[str, ...]], Awaitable[None]]
@@ -176,7 +177,7 @@ async def _add_info(
     waiting = await context.services.pending.current(chat_id(update), user_id(update))
     if waiting is not None and waiting.kind is PendingKind.CHOOSE_CASE and waiting.held:
         # Choosing this case to add information to is choosing where the held messages go.
-        await _deliver_held(update, context, actor, case, waiting)
+        await deliver_held(update, context, actor, case, waiting)
     await _expect(update, context, Pending(PendingKind.ADD_INFO, case_id=case.id))
     await reply(update, context, "cases/add_info", number=case.number)
 
@@ -256,23 +257,7 @@ async def _pick(
         return
     await answer_query(update)
     await clear_buttons(update)
-    await _deliver_held(update, context, actor, case, pending)
-
-
-async def _deliver_held(
-    update: Update, context: BotContext, actor: Actor, case: Case, pending: Pending
-) -> None:
-    """Relay the held messages to the case the owner chose; the pending choice ends."""
-    relay = context.services.relay
-    for run in runs(pending.held):
-        if len(run) > 1:  # an album: relayed as one
-            items = [h.attachment for h in run if h.attachment is not None]
-            relaying = relay.from_owner(actor, case, None, None, items)
-        else:
-            relaying = relay.from_owner(actor, case, run[0].text, run[0].attachment)
-        if not await guard(update, context, relaying, case.number):
-            return  # said why; the messages stay held for another choice
-    await context.services.pending.forget(chat_id(update), user_id(update))
+    await deliver_held(update, context, actor, case, pending)
 
 
 _BUTTONS: dict[str, Press] = {

@@ -321,8 +321,9 @@ async def begin_anew(update: Update, context: BotContext) -> str | int:
         await reply(update, context, "errors/stale_button")
         return END
     await pending.forget(chat_id(update), user_id(update))
-    message = held.held[0] if held.held else None
-    state = await begin(update, context, prefilled=message.text if message else None)
+    # Every held message's words make the description (several were held for "which case?").
+    written = "\n".join(h.text for h in held.held if h.text)
+    state = await begin(update, context, prefilled=written or None)
     if state != END:  # every held attachment (an album's items too) goes with the request
         intake = context.services.intake
         dialog = await intake.current(chat_id(update), user_id(update))

@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, JobQueue, MessageHandler, filters
 
 from bot.domain.cases import Action, Actor, Album, AlbumKey, allows
 from bot.domain.models import Case, Role, Staff
-from bot.domain.pending import TEXT_ONLY, Held, Pending, PendingKind
+from bot.domain.pending import TEXT_ONLY, Held, Pending, PendingKind, runs
 from bot.services.pending import Destination
 from bot.telegram import faq, keyboards
 from bot.telegram.common import (
@@ -77,6 +77,15 @@ async def on_input(update: Update, context: BotContext, fallback: Handler) -> No
         markup = keyboards.case_list(context, update, lang, route.choices, "pick")
         count = len(route.pending.held) if route.pending else 1
         await reply(update, context, "cases/choose_case", markup, held=count)
+    elif route.to is Destination.HELD_TO_CASE:
+        assert route.case is not None
+        assert route.pending is not None
+        await deliver_held(update, context, actor, route.case, route.pending)
+    elif route.to is Destination.HELD_NEW_REQUEST:
+        assert route.pending is not None
+        lang = await language(update, context)
+        markup = keyboards.new_request(context, update, lang)
+        await reply(update, context, "cases/held_all_closed", markup, held=len(route.pending.held))
     elif route.to is Destination.STAFF_WHICH:
         await reply(update, context, "cases/which_case_staff")
     else:
@@ -149,6 +158,23 @@ async def _faq_too(update: Update, context: BotContext, held: Held) -> None:
     entry = context.services.faq.best_for(held.text, lang)
     if entry is not None:
         await faq.show_entry(update, context, entry, query_id=None)
+
+
+async def deliver_held(
+    update: Update, context: BotContext, actor: Actor, case: Case, pending: Pending
+) -> None:
+    """Relay the messages held for "which case?" to the case they are for, in order (an album
+    as one); the pending choice ends. On a refusal, said why, they stay held."""
+    relays = context.services.relay
+    for run in runs(pending.held):
+        if len(run) > 1:
+            items = [h.attachment for h in run if h.attachment is not None]
+            relaying = relays.from_owner(actor, case, None, None, items)
+        else:
+            relaying = relays.from_owner(actor, case, run[0].text, run[0].attachment)
+        if not await guard(update, context, relaying, case.number):
+            return
+    await context.services.pending.forget(chat_id(update), user_id(update))
 
 
 async def _offer_new_request(update: Update, context: BotContext, case: Case, held: Held) -> None:

@@ -16,6 +16,17 @@ async def two_cases(api: FakeBotAPI, admin: FakeUser) -> tuple[FakeUser, FakeUse
     return liaison, a, b
 
 
+async def two_open_cases(
+    api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> tuple[FakeUser, str, str]:
+    """A liaison, and the owner registered with two open cases: (liaison, first, second)."""
+    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
+    await register(owner)
+    first = await open_case(api, owner, "治安业务", "第一个问题：门口拦车")
+    second = await open_case(api, owner, "车驾管业务", "第二个问题：驾驶证到期")
+    return liaison, first, second
+
+
 async def test_a_telegram_reply_to_a_case_wins_over_a_pending_reply_prompt(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser
 ) -> None:
@@ -59,10 +70,7 @@ async def test_a_telegram_reply_does_not_become_a_pending_transfer_reason(
 async def test_every_message_written_before_choosing_goes_to_the_chosen_case(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
-    await register(owner)
-    first = await open_case(api, owner, "治安业务", "第一个问题：门口拦车")
-    await open_case(api, owner, "车驾管业务", "第二个问题：驾驶证到期")
+    liaison, first, _ = await two_open_cases(api, admin, owner)
     await owner.send("补充一：拦车的是三个人")
     await owner.send("补充二：车牌皖D12345")
     await owner.send_photo(caption="补充三：现场照片")
@@ -81,10 +89,7 @@ async def test_every_message_written_before_choosing_goes_to_the_chosen_case(
 async def test_held_messages_go_to_the_case_chosen_through_add_information(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
-    await register(owner)
-    first = await open_case(api, owner, "治安业务", "第一个问题：门口拦车")
-    await open_case(api, owner, "车驾管业务", "第二个问题：驾驶证到期")
+    liaison, first, _ = await two_open_cases(api, admin, owner)
     await owner.send("拦车的是三个人")  # held: which case?
     await owner.send("/mycases")
     assert owner.last is not None
@@ -92,6 +97,50 @@ async def test_held_messages_go_to_the_case_chosen_through_add_information(
     await owner.press("➕ 补充信息")
     relayed = await wait(api, liaison, "拦车的是三个人")
     assert first in relayed.plain
+
+
+async def close_from_mycases(owner: FakeUser, number: str) -> None:
+    await owner.send("/mycases")
+    assert owner.last is not None
+    await owner.press(next(b for b in owner.last.button_labels if b.startswith(number)))
+    await owner.press("✖️ 结束事项")
+    await owner.press("✖️ 确认结束")
+    assert "已结束" in last_text(owner)
+
+
+async def test_held_messages_go_to_the_one_case_left_open(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    liaison, first, second = await two_open_cases(api, admin, owner)
+    await owner.send("补充一：拦车的是三个人")  # held: which case?
+    assert "是关于哪一个的" in last_text(owner)
+    await close_from_mycases(owner, second)
+    await owner.send("补充二：车牌皖D12345")  # one case is left: no choice to make
+    for text in ("补充一", "补充二"):
+        relayed = await wait(api, liaison, text)
+        assert first in relayed.plain
+    await bot.drained()
+    assert sum("是关于哪一个的" in m.plain for m in owner.inbox) == 1
+    assert await bot.db.fetchone("SELECT 1 FROM dialogs WHERE name = 'pending'") is None
+
+
+async def test_held_messages_are_offered_as_a_new_request_when_every_case_ended(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser
+) -> None:
+    _, first, second = await two_open_cases(api, admin, owner)
+    await owner.send("仓库被人堵了")  # held: which case?
+    await close_from_mycases(owner, first)
+    await close_from_mycases(owner, second)
+    await owner.send("堵门的人还在")
+    offer = owner.last
+    assert offer is not None
+    assert "您的求助都已结束，这 2 条消息没有发给工作人员" in offer.plain
+    await owner.press("📝 作为新求助提交", offer)
+    await owner.press("治安业务")  # both messages are the description: urgency next
+    await owner.press("一般")
+    summary = last_text(owner)
+    assert "仓库被人堵了" in summary
+    assert "堵门的人还在" in summary
 
 
 async def test_closing_from_mycases_asks_for_confirmation(
