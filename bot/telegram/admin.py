@@ -69,6 +69,8 @@ async def _roster_message(
             "open_cases": c.open_cases,
             "active": c.staff.active,
             "available": c.staff.available,
+            # Imported from a roster and not joined through the invite yet: gets no cases.
+            "joined": c.staff.telegram_id is not None,
         }
         for c in shown.people
     ]

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from fake_telegram import FakeBotAPI
+from fake_telegram import FakeBotAPI, FakeUser
 from tests.codes import code_number
 from tests.conftest import BotRunner
 from tests.rosters import Cli, read_xlsx, write_csv, write_xlsx
 from tests.telegram.people import join, open_case, wait
+from tests.telegram.steps import last_text
 
 CODE = code_number(21)
 
@@ -31,6 +32,7 @@ async def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 async def test_imported_staff_join_with_their_link_and_owners_reach_their_liaison(
     bot: BotRunner,
     api: FakeBotAPI,
+    admin: FakeUser,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -50,6 +52,9 @@ async def test_imported_staff_join_with_their_link_and_owners_reach_their_liaiso
     assert sheet[0][-2:] == ["邀请链接", "链接有效期至"]
     links = {row[0]: row[-2] for row in sheet[1:]}
     assert set(links) == {"张警官", "李警官"}
+    # Until they join, /staff says so: they get no cases yet.
+    await admin.send("/staff")
+    assert last_text(admin).count("未加入") == 2
     people = {}
     for user_id, name in ((2001, "张警官"), (2002, "李警官")):
         code = re.fullmatch(r"https://t\.me/fake_legal_aid_bot\?start=(inv-[\w-]+)", links[name])
@@ -61,6 +66,9 @@ async def test_imported_staff_join_with_their_link_and_owners_reach_their_liaiso
         assert "设置完成" in person.last.plain, person.last.plain
         assert name in person.last.plain
         people[name] = person
+    await admin.send("/staff")
+    assert "未加入" not in last_text(admin)
+    assert last_text(admin).count("在岗") == 2
     # A link works once.
     stranger = api.user(2009, first_name="y")
     await stranger.send(f"/start {links['张警官'].split('start=')[1]}")
