@@ -108,6 +108,10 @@ class InboxPump:
         self._store_lock = asyncio.Lock()
         self._batch: list[tuple[Incoming, asyncio.Future[bool]]] = []
         self._last_prune: datetime | None = None
+        # When the earliest retry falls due, as far as known: read from the database at start
+        # and once it has passed, kept up to date by this pump's own failures in between.
+        self._retry_at: datetime | None = None
+        self._retry_known = False
 
     def attach(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """The application whose handlers handle the updates."""
@@ -183,17 +187,19 @@ class InboxPump:
         recovered = await self.store.recover(self.limits.max_attempts, self.clock.now())
         if recovered:
             _LOGGER.warning("Handling again %d update(s) a crash interrupted", recovered)
+        # One cycle per wake: a claim takes every update that can start now, so the next one
+        # can only come with a wake (an update stored, one finished) or when a retry is due.
         while not self._stopping:
             self._wake.clear()
             try:
-                claimed = await self._cycle()
+                await self._cycle()
                 await self._prune()
+                idle = await self._idle_seconds()
             except Exception:  # the database is busy or gone: logged, tried again shortly
                 _LOGGER.exception("The inbox could not be read; trying again")
                 await self._sleep(1.0)
                 continue
-            if not claimed:
-                await self._sleep(await self._idle_seconds())
+            await self._sleep(idle)
         if self._handling:
             await asyncio.wait(list(self._handling.values()))
         with contextlib.suppress(Exception):
@@ -202,6 +208,8 @@ class InboxPump:
     async def _cycle(self, limit: int | None = None) -> int:
         """Record finished updates and start the next ones; return how many were started."""
         free = self.limits.slots - len(self._handling) if limit is None else limit
+        if not self._done and free <= 0:
+            return 0  # nothing to record, no slot to fill: no transaction
         done, self._done = self._done, []
         try:
             rows = await self.store.cycle(done, self.clock.now(), free)
@@ -214,10 +222,13 @@ class InboxPump:
         return len(rows)
 
     async def _idle_seconds(self) -> float:
-        retry = await self.store.next_retry(self.clock.now())
-        if retry is None:
+        now = self.clock.now()
+        if not self._retry_known or (self._retry_at is not None and self._retry_at <= now):
+            self._retry_at = await self.store.next_retry(now)
+            self._retry_known = True
+        if self._retry_at is None:
             return IDLE_SECONDS
-        return min(IDLE_SECONDS, max((retry - self.clock.now()).total_seconds(), 0.01))
+        return min(IDLE_SECONDS, max((self._retry_at - now).total_seconds(), 0.01))
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -270,6 +281,8 @@ class InboxPump:
         except Exception:  # stays 'handling' until a restart puts it back: logged
             _LOGGER.exception("Could not record the failure of update %d", row.update_id)
             return
+        if state is InboxState.PENDING and retry_at is not None:
+            self._retry_at = retry_at if self._retry_at is None else min(self._retry_at, retry_at)
         if state is InboxState.FAILED:
             _LOGGER.error(
                 "Update %d failed %d time(s) and is kept as failed (legal-aid-bot db inbox)",
