@@ -42,13 +42,22 @@ async def timers(bot: BotRunner, number: str) -> dict[str, tuple[str, str, str |
     return {r["kind"]: (r["due_at"], r["state"], r["outcome"]) for r in rows}
 
 
-async def test_urgent_case_reminded_at_its_deadline_escalated_at_twice_it(
-    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
-) -> None:
+async def urgent_case(
+    api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
+) -> tuple[FakeUser, str, datetime]:
+    """A liaison, and the owner's urgent case (two hours to a first reply) assigned to them:
+    (liaison, case number, when it was opened)."""
     liaison = await onboard(api, admin, 7001, "liaison", "张警官")
     await register(owner)
     opened = clock.now()
-    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)  # 2 h
+    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)
+    return liaison, number, opened
+
+
+async def test_urgent_case_reminded_at_its_deadline_escalated_at_twice_it(
+    bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
+) -> None:
+    liaison, number, opened = await urgent_case(api, admin, owner, clock)  # 2 h
     await wait(api, liaison, number)
     clock.moment = opened + timedelta(hours=2) - timedelta(seconds=1)
     assert await bot.run_due() == 0
@@ -83,9 +92,7 @@ async def test_urgent_case_reminded_at_its_deadline_escalated_at_twice_it(
 async def test_a_first_reply_cancels_the_reminder_and_the_escalation(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
-    await register(owner)
-    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)
+    liaison, number, _ = await urgent_case(api, admin, owner, clock)
     card = await wait(api, liaison, number)
     clock.advance(minutes=30)
     await liaison.reply(card, "马上到")
@@ -101,10 +108,7 @@ async def test_a_first_reply_cancels_the_reminder_and_the_escalation(
 async def test_an_away_assignee_is_not_reminded_but_the_case_escalates(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
-    await register(owner)
-    opened = clock.now()
-    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)
+    liaison, number, opened = await urgent_case(api, admin, owner, clock)
     await wait(api, liaison, number)
     await liaison.send("/away")
     clock.moment = opened + timedelta(hours=2)
@@ -162,10 +166,7 @@ async def test_a_transfer_gives_the_new_assignee_the_full_time_again(
 async def test_bot_down_from_one_to_ten_hours_reminds_and_escalates_once_after_restart(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
-    await register(owner)
-    opened = clock.now()
-    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)
+    liaison, number, opened = await urgent_case(api, admin, owner, clock)
     await wait(api, liaison, number)
     clock.moment = opened + timedelta(hours=1)
     await bot.crash()
@@ -184,10 +185,7 @@ async def test_bot_down_from_one_to_ten_hours_reminds_and_escalates_once_after_r
 async def test_killed_between_marking_and_sending_still_sends_exactly_once(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
-    await register(owner)
-    opened = clock.now()
-    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)
+    liaison, number, opened = await urgent_case(api, admin, owner, clock)
     await wait(api, liaison, number)
     await bot.drained()
     api.fail_next("sendMessage", 500)  # its first try fails; its retry waits on the clock
@@ -206,10 +204,7 @@ async def test_killed_between_marking_and_sending_still_sends_exactly_once(
 async def test_a_reminder_due_while_the_event_loop_is_blocked_is_still_sent(
     bot: BotRunner, api: FakeBotAPI, admin: FakeUser, owner: FakeUser, clock: FakeClock
 ) -> None:
-    liaison = await onboard(api, admin, 7001, "liaison", "张警官")
-    await register(owner)
-    opened = clock.now()
-    number = await open_case(api, owner, "治安业务", "门口有人拦车", urgent=True)
+    liaison, number, opened = await urgent_case(api, admin, owner, clock)
     await wait(api, liaison, number)
     clock.moment = opened + timedelta(hours=2) - timedelta(seconds=0.5)
     scheduler = bot.app.bot_data["due_scheduler"]
