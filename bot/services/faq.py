@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.faq import (
     DEFAULT_THRESHOLD,
     SUGGEST_THRESHOLD,
+    Analyzer,
     FaqEntry,
     FaqIndex,
     FaqTopic,
@@ -26,7 +27,6 @@ from bot.domain.faq import (
     is_chinese_word,
     is_english_word,
     localized,
-    normalize,
     stem,
 )
 from bot.domain.models import Language
@@ -301,18 +301,18 @@ def _check_outside(file: str, lexicon: Lexicon, entries: tuple[FaqEntry, ...]) -
         for word in words:
             if not valid(word):
                 problems.append(f"{file}: {key}: {word!r} never matches: {_WRITE_AS[key]}")
-    asked = {lang: _asked_texts(entries, lang) for lang in (Language.ZH_HANS, Language.EN)}
-    for word in lexicon.zh_outside:
-        for entry_id, text in asked[Language.ZH_HANS]:
-            if word in text:
-                problems.append(f"{file}: zh.subjects: {word!r} is asked in entry {entry_id}")
-                break
-    for word in lexicon.en_outside:
-        whole = re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
-        for entry_id, text in asked[Language.EN]:
-            if whole.search(text):
-                problems.append(f"{file}: en.subjects: {word!r} is asked in entry {entry_id}")
-                break
+    # Read each entry's own question, phrasings and keywords as the search reads a question:
+    # a subject it finds there is one that entry is asked by.
+    analyzer = Analyzer(lexicon)
+    reported: set[str] = set()
+    for entry in entries:
+        for lang, key in ((Language.ZH_HANS, "zh.subjects"), (Language.EN, "en.subjects")):
+            asked = [entry.question.get(lang, ""), *entry.phrasings.get(lang, ())]
+            for text in asked + list(entry.keywords.get(lang, ())):
+                for word in analyzer.analyze_query(text).outside:
+                    if word not in reported:
+                        reported.add(word)
+                        problems.append(f"{file}: {key}: {word!r} is asked in entry {entry.id}")
     return problems
 
 
@@ -332,15 +332,6 @@ def _is_english_phrase(phrase: str) -> bool:
 def _is_english_talk(phrase: str) -> bool:
     # Small talk is compared clause by clause, apostrophes ignored: "what's your name".
     return _is_english_phrase(phrase.replace("'", ""))
-
-
-def _asked_texts(entries: tuple[FaqEntry, ...], lang: Language) -> list[tuple[str, str]]:
-    """Each entry's question, phrasings and keywords in a language, folded as a query is."""
-    texts = []
-    for e in entries:
-        asked = [e.question.get(lang, ""), *e.phrasings.get(lang, ()), *e.keywords.get(lang, ())]
-        texts.append((e.id, normalize("\n".join(asked))))
-    return texts
 
 
 def _listed_twice(file: str, key: str, words: tuple[str, ...]) -> list[str]:
