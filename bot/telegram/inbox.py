@@ -205,11 +205,11 @@ class InboxPump:
         with contextlib.suppress(Exception):
             await self._cycle(limit=0)
 
-    async def _cycle(self, limit: int | None = None) -> int:
-        """Record finished updates and start the next ones; return how many were started."""
+    async def _cycle(self, limit: int | None = None) -> None:
+        """Record finished updates and start the next ones."""
         free = self.limits.slots - len(self._handling) if limit is None else limit
         if not self._done and free <= 0:
-            return 0  # nothing to record, no slot to fill: no transaction
+            return  # nothing to record, no slot to fill: no transaction
         done, self._done = self._done, []
         try:
             rows = await self.store.cycle(done, self.clock.now(), free)
@@ -219,7 +219,6 @@ class InboxPump:
         for row in rows:
             task = asyncio.create_task(self._handle(row), name=f"inbox:{row.update_id}")
             self._handling[row.update_id] = task
-        return len(rows)
 
     async def _idle_seconds(self) -> float:
         now = self.clock.now()
